@@ -1,5 +1,11 @@
-"""LangChain chat models and tools that hear and speak through Azure OpenAI audio models."""
+"""LangChain chat models and tools that hear and speak through Azure OpenAI audio models.
 
+Example:
+    >>> from langchain_azure_audio import AzureAudioChatModel, audio_block, save_audio  # noqa
+"""
+
+from langchain_azure_audio.audio import audio_block, pcm16_to_wav
+from langchain_azure_audio.chat_models import AzureAudioChatModel
 from langchain_azure_audio.errors import (
     AudioValidationError,
     AuthenticationError,
@@ -12,19 +18,28 @@ from langchain_azure_audio.errors import (
     ServiceUnavailableError,
     UnsupportedOptionError,
 )
+from langchain_azure_audio._sse import StreamInterruptedError
+from langchain_azure_audio.messages import MessageAudio, get_audio, save_audio
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AudioValidationError",
     "AuthenticationError",
+    "AzureAudioChatModel",
     "AzureAudioError",
     "AzureAudioServiceError",
     "ConfigurationError",
     "ContentFilterError",
     "DeploymentNotFoundError",
+    "MessageAudio",
     "RateLimitError",
     "ServiceUnavailableError",
+    "StreamInterruptedError",
     "UnsupportedOptionError",
     "__version__",
+    "audio_block",
+    "get_audio",
+    "pcm16_to_wav",
+    "save_audio",
 ]

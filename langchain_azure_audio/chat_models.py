@@ -1,0 +1,610 @@
+"""``AzureAudioChatModel``: a LangChain chat model that hears and speaks through Azure OpenAI."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+import openai
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.chat_models import (
+    BaseChatModel,
+    LangSmithParams,
+    agenerate_from_stream,
+    generate_from_stream,
+)
+from langchain_core.language_models.model_profile import ModelProfile
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from langchain_azure_audio._sse import StreamInterruptedError, aiter_sse_json, iter_sse_json
+from langchain_azure_audio.audio import block_bytes, sniff_format, wav_duration
+from langchain_azure_audio.capabilities import (
+    STREAMING_OUTPUT_FORMAT,
+    ModelCapabilities,
+    resolve_model,
+)
+from langchain_azure_audio.errors import (
+    AzureAudioError,
+    ConfigurationError,
+    UnsupportedOptionError,
+    from_openai_error,
+)
+from langchain_azure_audio.messages import (
+    StreamAssembler,
+    convert_messages,
+    message_from_completion,
+)
+from langchain_azure_audio.settings import AzureAudioSettings, _Clients
+
+__all__ = ["AzureAudioChatModel"]
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_BM = TypeVar("_BM", bound=BaseModel)
+
+_INPUT_AUDIO_TOKENS_PER_SECOND = 10.0
+_CHARS_PER_TOKEN = 4.0
+
+
+class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):  # type: ignore[misc]
+    """Azure OpenAI audio chat model (gpt-4o-audio-preview, gpt-4o-mini-audio-preview, gpt-audio).
+
+    Audio goes in as standard content blocks; text **and** audio come out. Every option is checked
+    against the model family before a request is sent.
+
+    Setup:
+        .. code-block:: bash
+
+            pip install langchain-azure-audio
+            export AZURE_OPENAI_ENDPOINT="https://<resource>.openai.azure.com"
+            export AZURE_OPENAI_API_KEY="..."
+
+        Or run everything locally: ``langchain-azure-audio emulator`` (needs the ``emulator``
+        extra) and point ``azure_endpoint`` at it.
+
+    Key init args:
+        azure_deployment: The deployment name (defaults to ``model``).
+        model: The model the deployment runs, e.g. ``"gpt-4o-mini-audio-preview"`` (defaults to
+            the deployment name); decides which voices and formats are valid.
+        voice: One of alloy, ash, ballad, coral, echo, sage, shimmer, verse, marin, cedar.
+        audio_format: wav, mp3, flac, opus, aac or pcm16 for ``invoke`` (streams are pcm16).
+        modalities: ``["text", "audio"]`` (default) or ``["text"]``.
+        api_version: ``>= 2025-01-01-preview``, or ``"v1"`` for the GA ``/openai/v1`` URL.
+        api_key / azure_ad_token_provider / azure_credential: credentials.
+
+    Instantiate:
+        .. code-block:: python
+
+            from langchain_azure_audio import AzureAudioChatModel
+
+            model = AzureAudioChatModel(
+                azure_deployment="gpt-4o-mini-audio-preview",
+                voice="coral",
+                audio_format="mp3",
+            )
+
+    Invoke:
+        .. code-block:: python
+
+            reply = model.invoke("Say hello in five words.")
+            reply.text                       # the transcript
+            save_audio(reply, "hello.mp3")   # the speech, written atomically
+
+    Stream:
+        .. code-block:: python
+
+            full = None
+            for chunk in model.stream("Tell me a short story."):
+                full = chunk if full is None else full + chunk   # text and pcm16 audio pieces
+            save_audio(full, "story.wav")                         # pcm16 wrapped in wav
+
+    Audio in:
+        .. code-block:: python
+
+            from langchain_core.messages import HumanMessage
+            from langchain_azure_audio import audio_block
+
+            question = HumanMessage(content=[
+                {"type": "text", "text": "Answer the question in the recording."},
+                audio_block("question.wav"),
+            ])
+            model.invoke([question])
+            # text-only answer to spoken input (audio -> text):
+            model.invoke([question], modalities=["text"])
+
+    Tool calling:
+        .. code-block:: python
+
+            def get_weather(city: str) -> str:
+                \"\"\"Weather of a city.\"\"\"
+                return "sunny"
+
+            reply = model.bind_tools([get_weather]).invoke("What is the weather in Paris?")
+            reply.tool_calls  # [{"name": "get_weather", "args": {"city": "Paris"}, ...}]
+
+    Structured output (function calling, which audio models accept):
+        .. code-block:: python
+
+            class Answer(BaseModel):
+                city: str
+
+            model.with_structured_output(Answer).invoke("Weather in Paris?")
+
+    Example (runnable, against the local emulator):
+        >>> from langchain_azure_audio.emulator import Emulator  # doctest: +SKIP
+        >>> with Emulator() as emu:  # doctest: +SKIP
+        ...     reply = emu.chat_model(voice="coral").invoke("Hello there")
+        ...     reply.text
+        'You said: Hello there'
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    model_name: str | None = Field(default=None, alias="model")
+    """Model behind the deployment (``gpt-4o-mini-audio-preview``...); defaults to the deployment."""
+
+    voice: str = "alloy"
+    """Voice of audio replies."""
+
+    audio_format: str = "wav"
+    """Format of audio replies from ``invoke`` (streams always carry pcm16)."""
+
+    modalities: list[Literal["text", "audio"]] = Field(default_factory=lambda: ["text", "audio"])
+    """Output modalities: ``["text", "audio"]`` or ``["text"]``."""
+
+    temperature: float | None = None
+    max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    seed: int | None = None
+    top_p: float | None = None
+
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra body parameters passed to the service as they are."""
+
+    streaming: bool = False
+    """Make ``invoke`` stream under the hood (callbacks receive tokens)."""
+
+    stream_usage: bool = True
+    """Ask for a usage chunk at the end of streams."""
+
+    validate_options: bool = True
+    """Check voice/format/modalities against the model family before sending."""
+
+    extra_voices: list[str] = Field(default_factory=list)
+    """Voices to accept in addition to the registry's (for voices newer than this release)."""
+
+    _clients: _Clients | None = PrivateAttr(default=None)
+    _caps: ModelCapabilities | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_names(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            model = values.get("model") or values.get("model_name")
+            if values.get("azure_deployment") is None and model:
+                values["azure_deployment"] = model
+        return values
+
+    @model_validator(mode="after")
+    def _validate_model(self) -> AzureAudioChatModel:
+        if not self.azure_deployment:
+            raise ConfigurationError(
+                "AzureAudioChatModel needs azure_deployment='<deployment name>' (or model=...)."
+            )
+        if self.model_name is None:
+            self.model_name = self.azure_deployment
+        if self.validate_options:
+            caps = resolve_model(self.model_name)
+            if caps.kind != "chat":
+                raise UnsupportedOptionError(
+                    f"{self.model_name!r} is a {caps.kind} model; AzureAudioChatModel needs an "
+                    "audio chat model (gpt-4o-audio-preview, gpt-4o-mini-audio-preview, gpt-audio). "
+                    "Use AzureTextToSpeechTool / AzureSpeechToTextTool for speech and transcription.",
+                    option="model",
+                    value=self.model_name,
+                )
+            self._caps = caps
+            self._check_audio_options(self.voice, self.audio_format, self.modalities, False)
+        self._clients = self._build_clients()
+        return self
+
+    # -- LangChain plumbing ----------------------------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "azure-openai-audio-chat"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model_name": self.model_name,
+            "azure_deployment": self.azure_deployment,
+            "voice": self.voice,
+            "audio_format": self.audio_format,
+            "modalities": list(self.modalities),
+            "temperature": self.temperature,
+        }
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": "AZURE_OPENAI_API_KEY"}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="azure",
+            ls_model_name=self.model_name or self.azure_deployment or "",
+            ls_model_type="chat",
+        )
+        if self.temperature is not None:
+            params["ls_temperature"] = self.temperature
+        if self.max_tokens is not None:
+            params["ls_max_tokens"] = self.max_tokens
+        if stop or self.stop:
+            params["ls_stop"] = stop or self.stop
+        return params
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        return ModelProfile(
+            text_inputs=True,
+            audio_inputs=True,
+            image_inputs=False,
+            text_outputs=True,
+            audio_outputs=True,
+            tool_calling=True,
+            tool_choice=True,
+            tool_call_streaming=True,
+            max_input_tokens=128_000,
+            max_output_tokens=16_384,
+        )
+
+    # -- request building ------------------------------------------------------------------
+
+    def _check_audio_options(
+        self, voice: str, fmt: str, modalities: Sequence[str], streaming: bool
+    ) -> None:
+        if not self.validate_options or self._caps is None:
+            return
+        bad = [m for m in modalities if m not in ("text", "audio")]
+        if bad or "text" not in modalities:
+            raise UnsupportedOptionError(
+                f"modalities={list(modalities)!r} is not valid: use ['text', 'audio'] or ['text'].",
+                option="modalities",
+                value=list(modalities),
+            )
+        if "audio" in modalities:
+            self._caps.check_voice(voice, extra_voices=self.extra_voices)
+            self._caps.check_output_format(fmt, streaming=streaming)
+
+    def _payload(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        *,
+        stream: bool,
+        **kwargs: Any,
+    ) -> tuple[dict[str, Any], str]:
+        kwargs = dict(kwargs)
+        voice = kwargs.pop("voice", self.voice)
+        modalities = list(kwargs.pop("modalities", self.modalities))
+        fmt_given = "audio_format" in kwargs
+        fmt = kwargs.pop("audio_format", self.audio_format)
+        if stream and not fmt_given:
+            fmt = STREAMING_OUTPUT_FORMAT
+        self._check_audio_options(voice, fmt, modalities, stream)
+        payload: dict[str, Any] = {
+            "model": self.azure_deployment,
+            "messages": convert_messages(messages),
+            "modalities": modalities,
+        }
+        if "audio" in modalities:
+            payload["audio"] = {"voice": voice, "format": fmt}
+        for key, value in (
+            ("temperature", self.temperature),
+            ("max_tokens", self.max_tokens),
+            ("seed", self.seed),
+            ("top_p", self.top_p),
+        ):
+            if value is not None:
+                payload[key] = value
+        stop = stop or self.stop
+        if stop:
+            payload["stop"] = stop
+        if stream:
+            payload["stream"] = True
+            if self.stream_usage:
+                payload["stream_options"] = {"include_usage": True}
+        payload.update(self.model_kwargs)
+        payload.update(kwargs)
+        return payload, fmt
+
+    @property
+    def _client_bundle(self) -> _Clients:
+        if self._clients is None:  # pragma: no cover - set by the validator
+            self._clients = self._build_clients()
+        return self._clients
+
+    @contextlib.contextmanager
+    def _service_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except openai.APIStatusError as exc:
+            raise from_openai_error(exc) from exc
+        except openai.APIConnectionError:
+            raise
+        except Exception as exc:
+            if type(exc).__name__ in {"RemoteProtocolError", "ReadError", "ReadTimeout"}:
+                raise StreamInterruptedError(
+                    f"The connection dropped mid-response ({exc}); the reply is incomplete. "
+                    "Retry the request."
+                ) from exc
+            raise
+
+    # -- generation --------------------------------------------------------------------------
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        payload, fmt = self._payload(messages, stop, stream=False, **kwargs)
+        bundle = self._client_bundle
+        with self._service_errors():
+            raw = bundle.sync.chat.completions.with_raw_response.create(
+                **payload, extra_headers=bundle.extra_headers
+            )
+            data = json.loads(raw.http_response.content)
+        return self._result(data, fmt)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return await agenerate_from_stream(
+                self._astream(messages, stop, run_manager, **kwargs)
+            )
+        payload, fmt = self._payload(messages, stop, stream=False, **kwargs)
+        bundle = self._client_bundle
+        with self._service_errors():
+            raw = await bundle.async_.chat.completions.with_raw_response.create(
+                **payload, extra_headers=bundle.extra_headers
+            )
+            data = json.loads(raw.http_response.content)
+        return self._result(data, fmt)
+
+    def _result(self, data: Mapping[str, Any], fmt: str) -> ChatResult:
+        message = message_from_completion(data, audio_format=fmt)
+        return ChatResult(
+            generations=[
+                ChatGeneration(
+                    message=message,
+                    generation_info={"finish_reason": message.response_metadata.get("finish_reason")},
+                )
+            ],
+            llm_output={
+                "model_name": data.get("model"),
+                "system_fingerprint": data.get("system_fingerprint"),
+                "token_usage": data.get("usage"),
+            },
+        )
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        payload, _fmt = self._payload(messages, stop, stream=True, **kwargs)
+        assembler = StreamAssembler(audio="audio" in payload["modalities"])
+        bundle = self._client_bundle
+        with (
+            self._service_errors(),
+            bundle.sync.chat.completions.with_streaming_response.create(
+                **payload, extra_headers=bundle.extra_headers
+            ) as response,
+        ):
+            for event in iter_sse_json(response.iter_lines()):
+                chunk = assembler.feed(event)
+                if chunk is None:
+                    continue
+                gen = ChatGenerationChunk(message=chunk)
+                if run_manager and chunk.text:
+                    run_manager.on_llm_new_token(chunk.text, chunk=gen)
+                yield gen
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        payload, _fmt = self._payload(messages, stop, stream=True, **kwargs)
+        assembler = StreamAssembler(audio="audio" in payload["modalities"])
+        bundle = self._client_bundle
+        with self._service_errors():
+            async with bundle.async_.chat.completions.with_streaming_response.create(
+                **payload, extra_headers=bundle.extra_headers
+            ) as response:
+                async for event in aiter_sse_json(response.iter_lines()):
+                    chunk = assembler.feed(event)
+                    if chunk is None:
+                        continue
+                    gen = ChatGenerationChunk(message=chunk)
+                    if run_manager and chunk.text:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=gen)
+                    yield gen
+
+    # -- tools and structured output ---------------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (functions, pydantic models, LangChain tools or OpenAI tool dicts).
+
+        Args:
+            tools: The tools the model may call.
+            tool_choice: ``"auto"``, ``"none"``, ``"required"``/``"any"``, a tool name, ``True``
+                (the single tool), or an OpenAI ``tool_choice`` dict.
+            parallel_tool_calls: Allow several calls in one reply.
+            strict: Ask for strict JSON-schema arguments.
+        """
+        formatted = [convert_to_openai_tool(t, strict=strict) for t in tools]
+        names = [t["function"]["name"] for t in formatted if "function" in t]
+        if tool_choice is not None and tool_choice is not False:
+            if tool_choice is True:
+                if len(names) != 1:
+                    raise ValueError("tool_choice=True needs exactly one tool.")
+                tool_choice = names[0]
+            if tool_choice == "any":
+                tool_choice = "required"
+            if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required"):
+                if tool_choice not in names:
+                    raise ValueError(
+                        f"tool_choice {tool_choice!r} is not one of the bound tools {names}."
+                    )
+                tool_choice = {"type": "function", "function": {"name": tool_choice}}
+            kwargs["tool_choice"] = tool_choice
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal["function_calling", "json_mode"] = "function_calling",
+        include_raw: bool = False,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """Return output shaped like ``schema``.
+
+        Audio models reject ``response_format: json_schema``, so the default method is
+        function calling (the schema becomes a forced tool); ``json_mode`` asks for a JSON
+        object. Replies are text-only here (``modalities=["text"]``): there is nothing to say.
+        """
+        if kwargs:
+            raise ValueError(f"Unexpected arguments {sorted(kwargs)}.")
+        if method == "json_schema":  # type: ignore[comparison-overlap]
+            raise UnsupportedOptionError(
+                "Azure audio chat models do not accept response_format json_schema; use "
+                "method='function_calling' (default) or 'json_mode'.",
+                option="method",
+                value=method,
+            )
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        text_only = self.bind(modalities=["text"])
+        llm: Runnable[LanguageModelInput, Any]
+        parser: Runnable[Any, Any]
+        if method == "function_calling":
+            if schema is None:
+                raise ValueError("schema is required for method='function_calling'.")
+            tool = convert_to_openai_tool(schema)
+            name = tool["function"]["name"]
+            llm = AzureAudioChatModel.bind_tools(
+                self, [schema], tool_choice=name, parallel_tool_calls=False
+            ).bind(modalities=["text"])
+            if is_pydantic:
+                parser = PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+            else:
+                parser = JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+        elif method == "json_mode":
+            llm = text_only.bind(response_format={"type": "json_object"})
+            parser = (
+                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type]
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        else:
+            raise ValueError(f"Unknown method {method!r}: use 'function_calling' or 'json_mode'.")
+        if not include_raw:
+            return llm | parser
+        parsed = RunnablePassthrough.assign(
+            parsed=lambda x: parser.invoke(x["raw"]), parsing_error=lambda _: None
+        ).with_fallbacks(
+            [RunnablePassthrough.assign(parsed=lambda _: None)],
+            exception_key="parsing_error",
+        )
+        return RunnableMap(raw=llm) | parsed
+
+    # -- token counting -------------------------------------------------------------------------
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimate text tokens (about four characters a token); never downloads a tokenizer."""
+        return math.ceil(len(text) / _CHARS_PER_TOKEN) if text else 0
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: list[BaseMessage],
+        tools: Sequence[Any] | None = None,
+    ) -> int:
+        """Estimate prompt tokens, audio included (about 10 tokens a second of input audio).
+
+        An estimate for budgeting, not the service's count: ``usage_metadata`` on replies has the
+        exact figures. Audio whose duration cannot be read counts by size (16 kB a second).
+        """
+        total = 3
+        for message in messages:
+            total += 4
+            content = message.content
+            for block in [content] if isinstance(content, str) else content:
+                if isinstance(block, str):
+                    total += self.get_num_tokens(block)
+                elif isinstance(block, Mapping):
+                    total += self._block_tokens(block)
+            for call in getattr(message, "tool_calls", None) or []:
+                total += self.get_num_tokens(call["name"] + json.dumps(call["args"]))
+        for tool in tools or []:
+            total += self.get_num_tokens(json.dumps(convert_to_openai_tool(tool)))
+        return total
+
+    def _block_tokens(self, block: Mapping[str, Any]) -> int:
+        kind = block.get("type")
+        if kind == "text":
+            return self.get_num_tokens(str(block.get("text", "")))
+        if kind in ("audio", "input_audio"):
+            source = block.get("input_audio") if kind == "input_audio" else block
+            try:
+                raw = block_bytes(source or {})
+            except AzureAudioError:
+                return 0
+            seconds = (
+                wav_duration(raw) if sniff_format(raw) == "wav" else len(raw) / 16_000
+            )
+            return math.ceil(seconds * _INPUT_AUDIO_TOKENS_PER_SECOND)
+        return 0

@@ -1,0 +1,589 @@
+"""LangChain messages <-> Azure OpenAI chat-completions payloads.
+
+Inbound (to the wire), every audio form a user has becomes a validated ``input_audio`` part:
+
+* LangChain v1 blocks ``{"type": "audio", "base64": ..., "mime_type": ...}`` and
+  ``{"type": "audio", "url": "file:///..." | "data:audio/wav;base64,..."}``;
+* legacy v0 blocks ``{"type": "audio", "source_type": "base64" | "url", "data"/"url": ...}``;
+* OpenAI parts ``{"type": "input_audio", "input_audio": {"data": ..., "format": ...}}``.
+
+``file_id`` blocks and remote ``http(s)`` URLs are refused with a message naming the fix (the chat
+endpoint takes neither, and this package never fetches a URL behind the user's back).
+
+An earlier assistant audio reply is sent back as ``{"role": "assistant", "audio": {"id": ...}}``
+while its id is valid, and as its transcript once expired.
+
+Outbound (from the wire), a response becomes an ``AIMessage`` whose content holds a text block (the
+transcript) **and** a standard audio block, with ``additional_kwargs["audio"]`` kept for users of
+langchain-openai, and ``usage_metadata`` carrying audio token details.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    ChatMessage,
+    FunctionMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
+
+from langchain_azure_audio.audio import (
+    PCM16_MIME_TYPE,
+    PCM16_SAMPLE_RATE,
+    atomic_write,
+    block_bytes,
+    format_for_mime,
+    mime_for_format,
+    pcm16_to_wav,
+    prepare_input_audio,
+    sniff_format,
+)
+from langchain_azure_audio.errors import AudioValidationError
+
+__all__ = [
+    "AUDIO_EXPIRY_MARGIN_SECONDS",
+    "MessageAudio",
+    "StreamAssembler",
+    "audio_part",
+    "get_audio",
+    "save_audio",
+    "convert_messages",
+    "message_from_completion",
+    "usage_from_payload",
+]
+
+AUDIO_EXPIRY_MARGIN_SECONDS = 30
+"""An audio id that expires within this many seconds is replaced by its transcript."""
+
+PROVIDER = "azure_openai"
+
+
+# -- inbound ------------------------------------------------------------------------------------
+
+
+def convert_messages(
+    messages: Sequence[BaseMessage], *, now: float | None = None
+) -> list[dict[str, Any]]:
+    """Convert LangChain messages to chat-completions ``messages``, validating all audio."""
+    clock = time.time() if now is None else now
+    return [_convert_message(m, clock) for m in messages]
+
+
+def _convert_message(message: BaseMessage, now: float) -> dict[str, Any]:
+    if isinstance(message, HumanMessage):
+        return {"role": "user", "content": _convert_content(message.content)}
+    if isinstance(message, SystemMessage):
+        return {"role": "system", "content": _text_only(message.content, "system")}
+    if isinstance(message, AIMessage):
+        return _convert_ai(message, now)
+    if isinstance(message, ToolMessage):
+        content = message.content
+        text = content if isinstance(content, str) else _text_only(content, "tool")
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": text}
+    if isinstance(message, FunctionMessage):
+        return {"role": "function", "name": message.name, "content": message.text}
+    if isinstance(message, ChatMessage):
+        return {"role": message.role, "content": _convert_content(message.content)}
+    raise TypeError(f"Unsupported message type {type(message).__name__}.")
+
+
+def _text_only(content: str | list[Any], role: str) -> str:
+    if isinstance(content, str):
+        return content
+    parts: list[str] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, Mapping) and block.get("type") == "text":
+            parts.append(str(block.get("text", "")))
+        elif isinstance(block, Mapping) and block.get("type") in ("audio", "input_audio"):
+            raise AudioValidationError(
+                f"Audio is not allowed in {role} messages; put it in a HumanMessage."
+            )
+    return "".join(parts)
+
+
+def _convert_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
+    if isinstance(content, str):
+        return content
+    parts: list[dict[str, Any]] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append({"type": "text", "text": block})
+            continue
+        if not isinstance(block, Mapping):
+            raise TypeError(f"Unsupported content block {block!r}.")
+        kind = block.get("type")
+        if kind == "text":
+            parts.append({"type": "text", "text": block.get("text", "")})
+        elif kind in ("audio", "input_audio"):
+            parts.append(audio_part(block))
+        elif kind in ("image_url", "image", "file"):
+            parts.append(dict(block))
+        else:
+            # Unknown provider-specific blocks pass through for forward compatibility.
+            parts.append(dict(block))
+    return parts
+
+
+def audio_part(block: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn any audio content block into a validated ``input_audio`` part."""
+    if block.get("type") == "input_audio":
+        inner = block.get("input_audio") or {}
+        data = inner.get("data")
+        if not isinstance(data, str):
+            raise AudioValidationError("input_audio part without base64 'data'.")
+        return prepare_input_audio(data, declared_format=inner.get("format")).to_part()
+    if block.get("file_id"):
+        raise AudioValidationError(
+            "Audio blocks with a file_id are not supported by Azure OpenAI chat completions. "
+            "Pass the audio itself (base64) — e.g. langchain_azure_audio.audio_block('clip.wav')."
+        )
+    mime = block.get("mime_type")
+    source_type = block.get("source_type")
+    data = block.get("base64")
+    if data is None and source_type == "base64":
+        data = block.get("data")
+    if isinstance(data, str):
+        return prepare_input_audio(data, declared_format=mime).to_part()
+    url = block.get("url")
+    if url is None and source_type == "url":
+        url = block.get("data")
+    if isinstance(url, str):
+        raw, url_mime = _read_local_url(url)
+        return prepare_input_audio(raw, declared_format=mime or url_mime).to_part()
+    raise AudioValidationError(
+        "Audio block without data: give 'base64' (v1), 'source_type'+'data' (v0) or a file:// URL."
+    )
+
+
+def _read_local_url(url: str) -> tuple[bytes | str, str | None]:
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme == "data":
+        header, _, payload = url[5:].partition(",")
+        mime = header.split(";", 1)[0] or None
+        if ";base64" not in header:
+            return urllib.parse.unquote_to_bytes(payload), mime
+        return payload, mime
+    if parsed.scheme == "file" or (parsed.scheme == "" and url):
+        path = Path(urllib.request.url2pathname(parsed.path) if parsed.scheme else url)
+        if not path.is_file():
+            raise AudioValidationError(f"No audio file at {path} (from URL {url!r}).")
+        return path.read_bytes(), None
+    raise AudioValidationError(
+        f"Remote audio URLs are not fetched ({parsed.scheme}://...): Azure OpenAI chat needs the "
+        "audio inline. Download it and pass audio_block(path_or_bytes) instead."
+    )
+
+
+def _convert_ai(message: AIMessage, now: float) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": "assistant"}
+    texts: list[str] = []
+    audio_ref: dict[str, Any] | None = None
+    legacy = message.additional_kwargs.get("audio")
+    content = message.content
+    blocks = [content] if isinstance(content, str) else content
+    for block in blocks:
+        if isinstance(block, str):
+            texts.append(block)
+        elif isinstance(block, Mapping) and block.get("type") == "text":
+            texts.append(str(block.get("text", "")))
+        elif isinstance(block, Mapping) and block.get("type") == "audio":
+            audio_ref = {
+                "id": block.get("id"),
+                "expires_at": (block.get("extras") or {}).get("expires_at"),
+            }
+    if audio_ref is None and isinstance(legacy, Mapping):
+        audio_ref = {"id": legacy.get("id"), "expires_at": legacy.get("expires_at")}
+        if not texts and legacy.get("transcript"):
+            texts.append(str(legacy["transcript"]))
+    text = "".join(texts)
+    if audio_ref and audio_ref.get("id"):
+        expires = audio_ref.get("expires_at")
+        valid = expires is None or float(expires) - AUDIO_EXPIRY_MARGIN_SECONDS > now
+        if valid:
+            out["audio"] = {"id": audio_ref["id"]}
+        else:
+            out["content"] = text
+    else:
+        out["content"] = text or (None if message.tool_calls else "")
+    if message.tool_calls:
+        out["tool_calls"] = [
+            {
+                "id": tc["id"],
+                "type": "function",
+                "function": {"name": tc["name"], "arguments": json.dumps(tc["args"])},
+            }
+            for tc in message.tool_calls
+        ]
+    return out
+
+
+# -- outbound -----------------------------------------------------------------------------------
+
+
+def usage_from_payload(usage: Mapping[str, Any] | None) -> UsageMetadata | None:
+    """``usage_metadata`` with audio token details from a chat-completions ``usage`` object."""
+    if not usage:
+        return None
+    prompt = usage.get("prompt_tokens_details") or {}
+    completion = usage.get("completion_tokens_details") or {}
+    input_details: InputTokenDetails = {}
+    if prompt.get("audio_tokens") is not None:
+        input_details["audio"] = int(prompt["audio_tokens"])
+    if prompt.get("cached_tokens") is not None:
+        input_details["cache_read"] = int(prompt["cached_tokens"])
+    output_details: OutputTokenDetails = {}
+    if completion.get("audio_tokens") is not None:
+        output_details["audio"] = int(completion["audio_tokens"])
+    if completion.get("reasoning_tokens") is not None:
+        output_details["reasoning"] = int(completion["reasoning_tokens"])
+    input_tokens = int(usage.get("prompt_tokens") or 0)
+    output_tokens = int(usage.get("completion_tokens") or 0)
+    result = UsageMetadata(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=int(usage.get("total_tokens") or input_tokens + output_tokens),
+    )
+    if input_details:
+        result["input_token_details"] = input_details
+    if output_details:
+        result["output_token_details"] = output_details
+    return result
+
+
+def _parse_tool_calls(raw_calls: Sequence[Mapping[str, Any]]) -> tuple[list[Any], list[Any]]:
+    calls, invalid = [], []
+    for raw in raw_calls:
+        fn = raw.get("function") or {}
+        name, args = fn.get("name"), fn.get("arguments") or "{}"
+        try:
+            parsed = json.loads(args)
+            if not isinstance(parsed, dict):
+                raise ValueError("arguments are not a JSON object")
+            calls.append(tool_call(name=name, args=parsed, id=raw.get("id")))
+        except ValueError as exc:
+            invalid.append(invalid_tool_call(name=name, args=args, id=raw.get("id"), error=str(exc)))
+    return calls, invalid
+
+
+def _response_metadata(payload: Mapping[str, Any], choice: Mapping[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "model_name": payload.get("model"),
+        "model_provider": PROVIDER,
+        "finish_reason": choice.get("finish_reason"),
+        "id": payload.get("id"),
+        "system_fingerprint": payload.get("system_fingerprint"),
+    }
+    if payload.get("prompt_filter_results") is not None:
+        meta["prompt_filter_results"] = payload["prompt_filter_results"]
+    if choice.get("content_filter_results") is not None:
+        meta["content_filter_results"] = choice["content_filter_results"]
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+def message_from_completion(payload: Mapping[str, Any], *, audio_format: str) -> AIMessage:
+    """Build the ``AIMessage`` of a non-streamed chat completion (the raw JSON payload)."""
+    choices = payload.get("choices") or []
+    if not choices:
+        raise AudioValidationError("The service returned no choices.")
+    choice = choices[0]
+    msg = choice.get("message") or {}
+    text = msg.get("content")
+    audio = msg.get("audio")
+    additional: dict[str, Any] = {}
+    content: str | list[Any]
+    if audio:
+        blocks: list[dict[str, Any]] = []
+        transcript = audio.get("transcript") or text or ""
+        blocks.append({"type": "text", "text": transcript})
+        block: dict[str, Any] = {
+            "type": "audio",
+            "base64": audio.get("data") or "",
+            "mime_type": mime_for_format(audio_format),
+            "id": audio.get("id"),
+            "extras": {"expires_at": audio.get("expires_at"), "format": audio_format},
+        }
+        blocks.append(block)
+        content = blocks
+        additional["audio"] = dict(audio)
+    else:
+        content = text or ""
+    if msg.get("refusal"):
+        additional["refusal"] = msg["refusal"]
+    calls, invalid = _parse_tool_calls(msg.get("tool_calls") or [])
+    return AIMessage(
+        content=content,
+        additional_kwargs=additional,
+        tool_calls=calls,
+        invalid_tool_calls=invalid,
+        response_metadata=_response_metadata(payload, choice),
+        usage_metadata=usage_from_payload(payload.get("usage")),
+        id=payload.get("id"),
+    )
+
+
+class StreamAssembler:
+    """Turns streamed chat-completion chunks (raw JSON) into ``AIMessageChunk`` objects.
+
+    Audio arrives as separately base64-encoded pcm16 pieces. Each piece is decoded and re-encoded
+    in runs of whole 6-byte groups (whole 16-bit samples *and* whole base64 quanta), so every
+    chunk's base64 is unpadded and the summed chunks' base64 is one valid string that decodes to
+    exactly the audio the service sent.
+    """
+
+    _TEXT_INDEX = 0
+    _AUDIO_INDEX = 1
+
+    def __init__(self, *, audio: bool) -> None:
+        self.audio = audio
+        self._remainder = b""
+        self._audio_started = False
+        self._audio_id: str | None = None
+        self.audio_bytes = 0
+        self.finished = False
+
+    def _empty_content(self) -> str | list[Any]:
+        return [] if self.audio else ""
+
+    def feed(self, payload: Mapping[str, Any]) -> AIMessageChunk | None:
+        """One parsed SSE ``data`` object → a chunk (or ``None`` when it carries nothing)."""
+        choices = payload.get("choices") or []
+        usage = usage_from_payload(payload.get("usage"))
+        if not choices:
+            if usage is None and not payload.get("prompt_filter_results"):
+                return None
+            meta = {}
+            if payload.get("prompt_filter_results"):
+                meta["prompt_filter_results"] = payload["prompt_filter_results"]
+            return AIMessageChunk(
+                content=self._empty_content(), usage_metadata=usage, response_metadata=meta
+            )
+        choice = choices[0]
+        delta = choice.get("delta") or {}
+        blocks: list[dict[str, Any]] = []
+        text_piece = delta.get("content")
+        additional: dict[str, Any] = {}
+        audio = delta.get("audio")
+        if audio:
+            transcript = audio.get("transcript")
+            if not self._audio_started:
+                # Open the text block first so summed chunks read text, then audio.
+                blocks.append({"type": "text", "text": transcript or "", "index": self._TEXT_INDEX})
+            elif transcript:
+                blocks.append({"type": "text", "text": transcript, "index": self._TEXT_INDEX})
+            audio_block = self._audio_piece(audio)
+            if audio_block is not None:
+                blocks.append(audio_block)
+            legacy = {k: v for k, v in audio.items() if k in ("id", "transcript", "expires_at")}
+            if audio_block is not None and audio_block.get("base64"):
+                legacy["data"] = audio_block["base64"]
+            if legacy:
+                additional["audio"] = legacy
+        if text_piece:
+            if self.audio:
+                blocks.append({"type": "text", "text": text_piece, "index": self._TEXT_INDEX})
+        finish = choice.get("finish_reason")
+        if finish:
+            tail = self._flush()
+            if tail is not None:
+                blocks.append(tail)
+                additional.setdefault("audio", {})["data"] = tail["base64"]
+        content: str | list[Any]
+        content = blocks if self.audio else (text_piece or "")
+        chunks = [
+            tool_call_chunk(
+                name=(tc.get("function") or {}).get("name"),
+                args=(tc.get("function") or {}).get("arguments"),
+                id=tc.get("id"),
+                index=tc.get("index"),
+            )
+            for tc in delta.get("tool_calls") or []
+        ]
+        meta: dict[str, Any] = {}
+        if finish:
+            meta = _response_metadata(payload, choice)
+            self.finished = True
+        return AIMessageChunk(
+            content=content,
+            additional_kwargs=additional,
+            tool_call_chunks=chunks,
+            response_metadata=meta,
+            usage_metadata=usage,
+            id=payload.get("id") or None,
+        )
+
+    def _audio_piece(self, audio: Mapping[str, Any]) -> dict[str, Any] | None:
+        block: dict[str, Any] = {"type": "audio", "index": self._AUDIO_INDEX}
+        if audio.get("id"):
+            self._audio_id = audio["id"]
+        if not self._audio_started and (audio.get("id") or audio.get("data")):
+            self._audio_started = True
+            block["mime_type"] = PCM16_MIME_TYPE
+            if self._audio_id:
+                block["id"] = self._audio_id
+        if audio.get("expires_at") is not None:
+            block["extras"] = {"expires_at": audio["expires_at"], "format": "pcm16"}
+        data = audio.get("data")
+        if data:
+            try:
+                raw = self._remainder + base64.b64decode(data)
+            except (binascii.Error, ValueError) as exc:
+                raise AudioValidationError(f"Corrupt base64 audio piece in stream: {exc}") from exc
+            cut = len(raw) - len(raw) % 6
+            self._remainder = raw[cut:]
+            if cut:
+                block["base64"] = base64.b64encode(raw[:cut]).decode("ascii")
+                self.audio_bytes += cut
+        return block if len(block) > 2 else None
+
+    def _flush(self) -> dict[str, Any] | None:
+        if not self._remainder:
+            return None
+        tail = self._remainder
+        self._remainder = b""
+        self.audio_bytes += len(tail)
+        return {
+            "type": "audio",
+            "index": self._AUDIO_INDEX,
+            "base64": base64.b64encode(tail).decode("ascii"),
+        }
+
+
+# -- getting the audio out ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageAudio:
+    """The audio of a reply, decoded once.
+
+    Attributes:
+        data: The audio bytes as the service sent them.
+        format: ``wav``, ``mp3``, ``flac``, ``opus``, ``aac`` or ``pcm16`` (24 kHz mono s16le).
+        transcript: What the audio says.
+        id: The service's audio id (for multi-turn), if any.
+        expires_at: Unix time after which the id is no longer valid.
+    """
+
+    data: bytes
+    format: str
+    transcript: str = ""
+    id: str | None = None
+    expires_at: int | None = None
+
+    @property
+    def mime_type(self) -> str:
+        return mime_for_format(self.format)
+
+    def to_wav(self) -> bytes:
+        """The audio as a wav file (pcm16 is wrapped; other formats need the codecs extra)."""
+        if self.format == "wav":
+            return self.data
+        if self.format in ("pcm16", "pcm"):
+            return pcm16_to_wav(self.data)
+        return self.convert("wav")
+
+    def convert(self, fmt: str) -> bytes:
+        """Re-encode into ``fmt`` (wav, mp3, flac, opus, aac, pcm16)."""
+        if fmt == self.format or {fmt, self.format} == {"pcm", "pcm16"}:
+            return self.data
+        if fmt == "wav" and self.format in ("pcm16", "pcm"):
+            return pcm16_to_wav(self.data)
+        from langchain_azure_audio import _codecs
+
+        if self.format in ("pcm16", "pcm"):
+            pcm, rate = self.data, PCM16_SAMPLE_RATE
+        else:
+            pcm, rate = _codecs.decode_to_pcm16(self.data)
+        return _codecs.encode_pcm16(pcm, rate, fmt)
+
+
+def _format_from_mime(mime: str | None, fallback: bytes) -> str:
+    if mime and mime.startswith("audio/pcm"):
+        return "pcm16"
+    fmt = format_for_mime(mime) if mime else None
+    return fmt or sniff_format(fallback) or "pcm16"
+
+
+def get_audio(message: BaseMessage) -> MessageAudio | None:
+    """Return the audio of a (possibly summed, streamed) reply, or ``None`` when it has none.
+
+    Example:
+        >>> from langchain_core.messages import AIMessage
+        >>> get_audio(AIMessage(content="no audio here")) is None
+        True
+    """
+    content = message.content
+    text_parts: list[str] = []
+    for block in [] if isinstance(content, str) else content:
+        if isinstance(block, Mapping) and block.get("type") == "text":
+            text_parts.append(str(block.get("text", "")))
+    for block in [] if isinstance(content, str) else content:
+        if isinstance(block, Mapping) and block.get("type") == "audio" and (
+            block.get("base64") or block.get("data")
+        ):
+            data = block_bytes(block)
+            extras = block.get("extras") or {}
+            fmt = extras.get("format") or _format_from_mime(block.get("mime_type"), data)
+            return MessageAudio(
+                data=data,
+                format=fmt,
+                transcript="".join(text_parts),
+                id=block.get("id"),
+                expires_at=extras.get("expires_at"),
+            )
+    legacy = message.additional_kwargs.get("audio")
+    if isinstance(legacy, Mapping) and legacy.get("data"):
+        data = base64.b64decode(legacy["data"])
+        return MessageAudio(
+            data=data,
+            format=sniff_format(data) or "pcm16",
+            transcript=str(legacy.get("transcript") or ""),
+            id=legacy.get("id"),
+            expires_at=legacy.get("expires_at"),
+        )
+    return None
+
+
+def save_audio(
+    source: BaseMessage | MessageAudio,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+) -> Path:
+    """Write the audio of a reply to ``path`` atomically and return the path.
+
+    The format comes from ``format`` or the file suffix (``.wav``, ``.mp3``...); raw pcm16 from
+    streams is wrapped in wav for ``.wav`` and converted for other suffixes (codecs extra).
+
+    Raises:
+        AudioValidationError: the message carries no audio.
+    """
+    audio = get_audio(source) if isinstance(source, BaseMessage) else source
+    if audio is None:
+        raise AudioValidationError(
+            "This message has no audio: ask for modalities=['text', 'audio'] when calling the model."
+        )
+    target = Path(os.fspath(path))
+    fmt = format or (target.suffix.lstrip(".").lower() or audio.format)
+    if fmt == "pcm":
+        fmt = "pcm16"
+    return atomic_write(target, audio.convert(fmt))

@@ -1,0 +1,233 @@
+"""Connection settings, authentication and the openai SDK clients built from them.
+
+One :class:`AzureAudioSettings` mixin is shared by the chat model and every tool, so all of them
+read the same arguments and environment variables and refuse a missing endpoint or credential with
+the same message:
+
+=====================  ====================================  ============================
+argument               environment variable                  notes
+=====================  ====================================  ============================
+``azure_endpoint``     ``AZURE_OPENAI_ENDPOINT``             ``https://RESOURCE.openai.azure.com``
+``azure_deployment``   (per class default)                   the deployment name
+``api_version``        ``OPENAI_API_VERSION``                ``>= 2025-01-01-preview``, or ``"v1"``
+``api_key``            ``AZURE_OPENAI_API_KEY``              sent as the ``api-key`` header
+``azure_ad_token_provider``  —                               Entra ID, called for every request
+``azure_credential``   —                                     an azure-identity credential
+=====================  ====================================  ============================
+
+``api_version="v1"`` selects the GA ``{endpoint}/openai/v1`` surface (the deployment goes in the
+body's ``model``); any dated version selects ``{endpoint}/openai/deployments/{deployment}``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from langchain_azure_audio.capabilities import check_api_version
+from langchain_azure_audio.errors import ConfigurationError
+
+__all__ = ["DEFAULT_API_VERSION", "ENTRA_SCOPE", "AzureAudioSettings"]
+
+DEFAULT_API_VERSION = "2025-04-01-preview"
+"""Used when neither ``api_version`` nor ``OPENAI_API_VERSION`` is set."""
+
+ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
+"""The token scope of Azure OpenAI."""
+
+_V1_VERSIONS = frozenset({"v1", "latest", "preview"})
+
+TokenProvider = Callable[[], str]
+AsyncTokenProvider = Callable[[], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class _Clients:
+    """The SDK clients and the per-request headers that go with them."""
+
+    sync: openai.OpenAI
+    async_: openai.AsyncOpenAI
+    extra_headers: dict[str, Any]
+    v1: bool
+
+
+class AzureAudioSettings(BaseModel):
+    """Endpoint, deployment, api-version and credentials of an Azure OpenAI resource.
+
+    Mixed into :class:`~langchain_azure_audio.AzureAudioChatModel` and the audio tools.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    azure_endpoint: str | None = Field(default=None)
+    """``https://RESOURCE.openai.azure.com`` (or the emulator's address); env AZURE_OPENAI_ENDPOINT."""
+
+    azure_deployment: str | None = Field(default=None)
+    """The deployment name to call."""
+
+    api_version: str | None = Field(default=None)
+    """A dated api-version (>= 2025-01-01-preview) or ``"v1"``; env OPENAI_API_VERSION."""
+
+    api_key: SecretStr | None = Field(default=None)
+    """Key of the resource; env AZURE_OPENAI_API_KEY. Never logged or shown in reprs."""
+
+    azure_ad_token_provider: TokenProvider | None = Field(default=None, exclude=True, repr=False)
+    """A function returning a fresh Microsoft Entra ID token; called for every request."""
+
+    azure_async_ad_token_provider: AsyncTokenProvider | None = Field(
+        default=None, exclude=True, repr=False
+    )
+    """Async twin of ``azure_ad_token_provider``, used by the async client when given."""
+
+    azure_credential: Any | None = Field(default=None, exclude=True, repr=False)
+    """An ``azure.identity`` credential (needs the ``identity`` extra); tokens refresh by themselves."""
+
+    max_retries: int = 2
+    """Retries of the SDK for 408/409/429/5xx and connection errors; honours retry-after(-ms)."""
+
+    timeout: float | None = 120.0
+    """Seconds before a request is abandoned."""
+
+    default_headers: dict[str, str] | None = None
+    """Extra headers on every request."""
+
+    http_client: Any | None = Field(default=None, exclude=True, repr=False)
+    """An ``httpx2.Client`` for the sync SDK client (proxies, mocked transports in tests)."""
+
+    http_async_client: Any | None = Field(default=None, exclude=True, repr=False)
+    """An ``httpx2.AsyncClient`` for the async SDK client."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_environment(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        if values.get("azure_endpoint") is None:
+            values["azure_endpoint"] = os.environ.get("AZURE_OPENAI_ENDPOINT")
+        if values.get("api_version") is None:
+            values["api_version"] = os.environ.get("OPENAI_API_VERSION", DEFAULT_API_VERSION)
+        has_token = any(
+            values.get(k) is not None
+            for k in ("azure_ad_token_provider", "azure_async_ad_token_provider", "azure_credential")
+        )
+        if values.get("api_key") is None and not has_token:
+            env_key = os.environ.get("AZURE_OPENAI_API_KEY")
+            if env_key:
+                values["api_key"] = env_key
+        return values
+
+    @model_validator(mode="after")
+    def _check_settings(self) -> AzureAudioSettings:
+        if self.api_version is not None:
+            check_api_version(self.api_version)
+        return self
+
+    # -- clients ---------------------------------------------------------------------------
+
+    def _require_endpoint(self) -> str:
+        if not self.azure_endpoint:
+            raise ConfigurationError(
+                "No Azure OpenAI endpoint: pass azure_endpoint='https://<resource>.openai.azure.com' "
+                "or set AZURE_OPENAI_ENDPOINT (for the local emulator: "
+                "`langchain-azure-audio emulator` and use its endpoint)."
+            )
+        return self.azure_endpoint.rstrip("/")
+
+    def _require_deployment(self) -> str:
+        if not self.azure_deployment:
+            raise ConfigurationError(
+                "No deployment: pass azure_deployment='<your deployment name>'."
+            )
+        return self.azure_deployment
+
+    def _token_providers(self) -> tuple[TokenProvider | None, AsyncTokenProvider | None]:
+        sync_provider = self.azure_ad_token_provider
+        async_provider = self.azure_async_ad_token_provider
+        if self.azure_credential is not None and sync_provider is None:
+            try:
+                from azure.identity import get_bearer_token_provider
+            except ImportError as exc:  # pragma: no cover - depends on the environment
+                raise ConfigurationError(
+                    'azure_credential needs azure-identity: pip install "langchain-azure-audio[identity]"'
+                ) from exc
+            sync_provider = get_bearer_token_provider(self.azure_credential, ENTRA_SCOPE)
+        if async_provider is None and sync_provider is not None:
+            provider = sync_provider
+
+            async def _async_provider() -> str:
+                return provider()
+
+            async_provider = _async_provider
+        return sync_provider, async_provider
+
+    def _build_clients(self) -> _Clients:
+        """Create the sync and async SDK clients once; raises before any request is sent."""
+        endpoint = self._require_endpoint()
+        deployment = self._require_deployment()
+        sync_provider, async_provider = self._token_providers()
+        key = self.api_key.get_secret_value() if self.api_key is not None else None
+        if key is None and sync_provider is None:
+            raise ConfigurationError(
+                "No credentials for Azure OpenAI: pass api_key=... or set AZURE_OPENAI_API_KEY, "
+                "or pass azure_ad_token_provider=... / azure_credential=... for Microsoft Entra ID."
+            )
+        api_version = self.api_version or DEFAULT_API_VERSION
+        common: dict[str, Any] = {
+            "max_retries": self.max_retries,
+            "timeout": self.timeout,
+            "default_headers": self.default_headers,
+        }
+        if api_version in _V1_VERSIONS:
+            base_url = f"{endpoint}/openai/v1"
+            extra: dict[str, Any] = {}
+            if key is not None:
+                # Azure's v1 surface takes the key in `api-key`; keep it out of Authorization.
+                extra = {"api-key": key, "Authorization": openai.Omit()}
+                sync_key: Any = "unused"
+                async_key: Any = "unused"
+            else:
+                sync_key, async_key = sync_provider, async_provider
+            return _Clients(
+                sync=openai.OpenAI(
+                    base_url=base_url, api_key=sync_key, http_client=self.http_client, **common
+                ),
+                async_=openai.AsyncOpenAI(
+                    base_url=base_url,
+                    api_key=async_key,
+                    http_client=self.http_async_client,
+                    **common,
+                ),
+                extra_headers=extra,
+                v1=True,
+            )
+        auth_sync: dict[str, Any] = (
+            {"api_key": key} if key is not None else {"azure_ad_token_provider": sync_provider}
+        )
+        auth_async: dict[str, Any] = (
+            {"api_key": key} if key is not None else {"azure_ad_token_provider": async_provider}
+        )
+        return _Clients(
+            sync=openai.AzureOpenAI(
+                azure_endpoint=endpoint,
+                azure_deployment=deployment,
+                api_version=api_version,
+                http_client=self.http_client,
+                **auth_sync,
+                **common,
+            ),
+            async_=openai.AsyncAzureOpenAI(
+                azure_endpoint=endpoint,
+                azure_deployment=deployment,
+                api_version=api_version,
+                http_client=self.http_async_client,
+                **auth_async,
+                **common,
+            ),
+            extra_headers={},
+            v1=False,
+        )
