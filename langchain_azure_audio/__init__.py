@@ -4,6 +4,7 @@ Example:
     >>> from langchain_azure_audio import AzureAudioChatModel, audio_block, save_audio  # noqa
 """
 
+from langchain_azure_audio._sse import StreamInterruptedError
 from langchain_azure_audio.audio import audio_block, pcm16_to_wav
 from langchain_azure_audio.chat_models import AzureAudioChatModel
 from langchain_azure_audio.errors import (
@@ -18,7 +19,6 @@ from langchain_azure_audio.errors import (
     ServiceUnavailableError,
     UnsupportedOptionError,
 )
-from langchain_azure_audio._sse import StreamInterruptedError
 from langchain_azure_audio.messages import MessageAudio, get_audio, save_audio
 
 __version__ = "0.1.0"

@@ -71,7 +71,9 @@ def iter_sse_json(lines: Iterator[str], *, require_done: bool = True) -> Iterato
         )
 
 
-async def aiter_sse_json(lines: AsyncIterator[str], *, require_done: bool = True) -> AsyncIterator[Any]:
+async def aiter_sse_json(
+    lines: AsyncIterator[str], *, require_done: bool = True
+) -> AsyncIterator[Any]:
     """Async twin of :func:`iter_sse_json`."""
     decoder = _Decoder()
     async for raw in lines:

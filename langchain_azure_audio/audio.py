@@ -283,7 +283,9 @@ def _warn_mismatch(declared: str | None, actual: str) -> None:
         return
     claimed = format_for_mime(declared) if "/" in declared else declared.lower()
     if claimed and claimed != actual:
-        logger.warning("Audio declared as %r is really %s; sending it as %s.", declared, actual, actual)
+        logger.warning(
+            "Audio declared as %r is really %s; sending it as %s.", declared, actual, actual
+        )
 
 
 def _prepare_bytes(
@@ -306,7 +308,8 @@ def _prepare_bytes(
         if not _codecs.codecs_available():
             raise AudioValidationError(
                 f"Azure OpenAI chat accepts only {' and '.join(sorted(allowed))} audio, and this "
-                f"is {fmt}. Install the converter with `pip install \"langchain-azure-audio[codecs]\"` "
+                f"is {fmt}. Install the converter with "
+                '`pip install "langchain-azure-audio[codecs]"` '
                 "or convert it to wav/mp3 first."
             )
         pcm, rate = _codecs.decode_to_pcm16(raw)

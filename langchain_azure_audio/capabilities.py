@@ -155,8 +155,11 @@ class ModelCapabilities:
             raise UnsupportedOptionError(
                 f"response_format {fmt!r} is not supported by {self.family}. "
                 f"Use one of: {', '.join(sorted(self.response_formats))}"
-                + (" (srt, vtt and verbose_json need a whisper deployment)." if
-                   fmt in _WHISPER_RESPONSE_FORMATS else "."),
+                + (
+                    " (srt, vtt and verbose_json need a whisper deployment)."
+                    if fmt in _WHISPER_RESPONSE_FORMATS
+                    else "."
+                ),
                 option="response_format",
                 value=fmt,
             )
@@ -185,8 +188,9 @@ _REGISTRY: tuple[ModelCapabilities, ...] = (
     ModelCapabilities(
         family="gpt-4o-transcribe",
         kind="transcription",
-        input_formats=frozenset({"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav",
-                                 "webm"}),
+        input_formats=frozenset(
+            {"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm"}
+        ),
         max_input_bytes=MAX_TRANSCRIPTION_BYTES,
         response_formats=_GPT_TRANSCRIBE_RESPONSE_FORMATS,
         supports_stream=True,
@@ -195,8 +199,9 @@ _REGISTRY: tuple[ModelCapabilities, ...] = (
     ModelCapabilities(
         family="whisper",
         kind="transcription",
-        input_formats=frozenset({"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav",
-                                 "webm"}),
+        input_formats=frozenset(
+            {"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm"}
+        ),
         max_input_bytes=MAX_TRANSCRIPTION_BYTES,
         response_formats=_WHISPER_RESPONSE_FORMATS,
         supports_translation=True,
@@ -227,8 +232,12 @@ _REGISTRY: tuple[ModelCapabilities, ...] = (
         output_formats=CHAT_OUTPUT_FORMATS,
         input_formats=CHAT_INPUT_FORMATS,
         supports_stream=True,
-        aliases=("gpt-4o-mini-audio-preview", "gpt-4o-audio-preview", "gpt-4o-mini-audio",
-                 "gpt-4o-audio"),
+        aliases=(
+            "gpt-4o-mini-audio-preview",
+            "gpt-4o-audio-preview",
+            "gpt-4o-mini-audio",
+            "gpt-4o-audio",
+        ),
     ),
 )
 

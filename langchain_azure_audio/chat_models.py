@@ -12,14 +12,14 @@ from typing import Any, Literal, TypeVar
 import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models import LangSmithParams
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
-    LangSmithParams,
     agenerate_from_stream,
     generate_from_stream,
 )
 from langchain_core.language_models.model_profile import ModelProfile
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
@@ -63,7 +63,7 @@ _INPUT_AUDIO_TOKENS_PER_SECOND = 10.0
 _CHARS_PER_TOKEN = 4.0
 
 
-class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):  # type: ignore[misc]
+class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
     """Azure OpenAI audio chat model (gpt-4o-audio-preview, gpt-4o-mini-audio-preview, gpt-audio).
 
     Audio goes in as standard content blocks; text **and** audio come out. Every option is checked
@@ -158,7 +158,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):  # type: ignore[mi
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     model_name: str | None = Field(default=None, alias="model")
-    """Model behind the deployment (``gpt-4o-mini-audio-preview``...); defaults to the deployment."""
+    """The model behind the deployment (``gpt-4o-mini-audio-preview``...); default: deployment."""
 
     voice: str = "alloy"
     """Voice of audio replies."""
@@ -166,7 +166,9 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):  # type: ignore[mi
     audio_format: str = "wav"
     """Format of audio replies from ``invoke`` (streams always carry pcm16)."""
 
-    modalities: list[Literal["text", "audio"]] = Field(default_factory=lambda: ["text", "audio"])
+    modalities: list[Literal["text", "audio"]] = Field(
+        default_factory=lambda: list[Literal["text", "audio"]](["text", "audio"])
+    )
     """Output modalities: ``["text", "audio"]`` or ``["text"]``."""
 
     temperature: float | None = None
@@ -215,8 +217,9 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):  # type: ignore[mi
             if caps.kind != "chat":
                 raise UnsupportedOptionError(
                     f"{self.model_name!r} is a {caps.kind} model; AzureAudioChatModel needs an "
-                    "audio chat model (gpt-4o-audio-preview, gpt-4o-mini-audio-preview, gpt-audio). "
-                    "Use AzureTextToSpeechTool / AzureSpeechToTextTool for speech and transcription.",
+                    "audio chat model (gpt-4o-audio-preview, gpt-4o-mini-audio-preview, "
+                    "gpt-audio). Use AzureTextToSpeechTool / AzureSpeechToTextTool for speech "
+                    "and transcription.",
                     option="model",
                     value=self.model_name,
                 )
@@ -388,9 +391,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):  # type: ignore[mi
         **kwargs: Any,
     ) -> ChatResult:
         if self.streaming:
-            return await agenerate_from_stream(
-                self._astream(messages, stop, run_manager, **kwargs)
-            )
+            return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
         payload, fmt = self._payload(messages, stop, stream=False, **kwargs)
         bundle = self._client_bundle
         with self._service_errors():
@@ -406,7 +407,9 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):  # type: ignore[mi
             generations=[
                 ChatGeneration(
                     message=message,
-                    generation_info={"finish_reason": message.response_metadata.get("finish_reason")},
+                    generation_info={
+                        "finish_reason": message.response_metadata.get("finish_reason")
+                    },
                 )
             ],
             llm_output={
@@ -603,8 +606,6 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):  # type: ignore[mi
                 raw = block_bytes(source or {})
             except AzureAudioError:
                 return 0
-            seconds = (
-                wav_duration(raw) if sniff_format(raw) == "wav" else len(raw) / 16_000
-            )
+            seconds = wav_duration(raw) if sniff_format(raw) == "wav" else len(raw) / 16_000
             return math.ceil(seconds * _INPUT_AUDIO_TOKENS_PER_SECOND)
         return 0

@@ -69,7 +69,7 @@ class AzureAudioServiceError(AzureAudioError, openai.APIStatusError):
 
     Attributes:
         status_code: HTTP status.
-        code: The service's error code (``"content_filter"``, ``"DeploymentNotFound"``, ``"429"``...).
+        code: The service's error code (``"content_filter"``, ``"DeploymentNotFound"``...).
         message: The service's own message.
         request_id: ``x-request-id`` / ``apim-request-id`` of the failed request, for support.
     """

@@ -63,10 +63,10 @@ __all__ = [
     "MessageAudio",
     "StreamAssembler",
     "audio_part",
-    "get_audio",
-    "save_audio",
     "convert_messages",
+    "get_audio",
     "message_from_completion",
+    "save_audio",
     "usage_from_payload",
 ]
 
@@ -279,9 +279,11 @@ def _parse_tool_calls(raw_calls: Sequence[Mapping[str, Any]]) -> tuple[list[Any]
             parsed = json.loads(args)
             if not isinstance(parsed, dict):
                 raise ValueError("arguments are not a JSON object")
-            calls.append(tool_call(name=name, args=parsed, id=raw.get("id")))
+            calls.append(tool_call(name=str(name or ""), args=parsed, id=raw.get("id")))
         except ValueError as exc:
-            invalid.append(invalid_tool_call(name=name, args=args, id=raw.get("id"), error=str(exc)))
+            invalid.append(
+                invalid_tool_call(name=name, args=args, id=raw.get("id"), error=str(exc))
+            )
     return calls, invalid
 
 
@@ -310,9 +312,9 @@ def message_from_completion(payload: Mapping[str, Any], *, audio_format: str) ->
     text = msg.get("content")
     audio = msg.get("audio")
     additional: dict[str, Any] = {}
-    content: str | list[Any]
+    content: str | list[str | dict[Any, Any]]
     if audio:
-        blocks: list[dict[str, Any]] = []
+        blocks: list[str | dict[Any, Any]] = []
         transcript = audio.get("transcript") or text or ""
         blocks.append({"type": "text", "text": transcript})
         block: dict[str, Any] = {
@@ -361,7 +363,7 @@ class StreamAssembler:
         self.audio_bytes = 0
         self.finished = False
 
-    def _empty_content(self) -> str | list[Any]:
+    def _empty_content(self) -> str | list[str | dict[Any, Any]]:
         return [] if self.audio else ""
 
     def feed(self, payload: Mapping[str, Any]) -> AIMessageChunk | None:
@@ -371,15 +373,15 @@ class StreamAssembler:
         if not choices:
             if usage is None and not payload.get("prompt_filter_results"):
                 return None
-            meta = {}
+            filters: dict[str, Any] = {}
             if payload.get("prompt_filter_results"):
-                meta["prompt_filter_results"] = payload["prompt_filter_results"]
+                filters["prompt_filter_results"] = payload["prompt_filter_results"]
             return AIMessageChunk(
-                content=self._empty_content(), usage_metadata=usage, response_metadata=meta
+                content=self._empty_content(), usage_metadata=usage, response_metadata=filters
             )
         choice = choices[0]
         delta = choice.get("delta") or {}
-        blocks: list[dict[str, Any]] = []
+        blocks: list[str | dict[Any, Any]] = []
         text_piece = delta.get("content")
         additional: dict[str, Any] = {}
         audio = delta.get("audio")
@@ -398,17 +400,15 @@ class StreamAssembler:
                 legacy["data"] = audio_block["base64"]
             if legacy:
                 additional["audio"] = legacy
-        if text_piece:
-            if self.audio:
-                blocks.append({"type": "text", "text": text_piece, "index": self._TEXT_INDEX})
+        if text_piece and self.audio:
+            blocks.append({"type": "text", "text": text_piece, "index": self._TEXT_INDEX})
         finish = choice.get("finish_reason")
         if finish:
             tail = self._flush()
             if tail is not None:
                 blocks.append(tail)
                 additional.setdefault("audio", {})["data"] = tail["base64"]
-        content: str | list[Any]
-        content = blocks if self.audio else (text_piece or "")
+        content: str | list[str | dict[Any, Any]] = blocks if self.audio else (text_piece or "")
         chunks = [
             tool_call_chunk(
                 name=(tc.get("function") or {}).get("name"),
@@ -537,8 +537,10 @@ def get_audio(message: BaseMessage) -> MessageAudio | None:
         if isinstance(block, Mapping) and block.get("type") == "text":
             text_parts.append(str(block.get("text", "")))
     for block in [] if isinstance(content, str) else content:
-        if isinstance(block, Mapping) and block.get("type") == "audio" and (
-            block.get("base64") or block.get("data")
+        if (
+            isinstance(block, Mapping)
+            and block.get("type") == "audio"
+            and (block.get("base64") or block.get("data"))
         ):
             data = block_bytes(block)
             extras = block.get("extras") or {}
@@ -580,7 +582,8 @@ def save_audio(
     audio = get_audio(source) if isinstance(source, BaseMessage) else source
     if audio is None:
         raise AudioValidationError(
-            "This message has no audio: ask for modalities=['text', 'audio'] when calling the model."
+            "This message has no audio: ask for modalities=['text', 'audio'] when calling "
+            "the model."
         )
     target = Path(os.fspath(path))
     fmt = format or (target.suffix.lstrip(".").lower() or audio.format)

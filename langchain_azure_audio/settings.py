@@ -65,7 +65,7 @@ class AzureAudioSettings(BaseModel):
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     azure_endpoint: str | None = Field(default=None)
-    """``https://RESOURCE.openai.azure.com`` (or the emulator's address); env AZURE_OPENAI_ENDPOINT."""
+    """``https://RESOURCE.openai.azure.com`` or the emulator URL; env AZURE_OPENAI_ENDPOINT."""
 
     azure_deployment: str | None = Field(default=None)
     """The deployment name to call."""
@@ -85,7 +85,7 @@ class AzureAudioSettings(BaseModel):
     """Async twin of ``azure_ad_token_provider``, used by the async client when given."""
 
     azure_credential: Any | None = Field(default=None, exclude=True, repr=False)
-    """An ``azure.identity`` credential (needs the ``identity`` extra); tokens refresh by themselves."""
+    """An ``azure.identity`` credential (``identity`` extra); its tokens refresh by themselves."""
 
     max_retries: int = 2
     """Retries of the SDK for 408/409/429/5xx and connection errors; honours retry-after(-ms)."""
@@ -113,7 +113,11 @@ class AzureAudioSettings(BaseModel):
             values["api_version"] = os.environ.get("OPENAI_API_VERSION", DEFAULT_API_VERSION)
         has_token = any(
             values.get(k) is not None
-            for k in ("azure_ad_token_provider", "azure_async_ad_token_provider", "azure_credential")
+            for k in (
+                "azure_ad_token_provider",
+                "azure_async_ad_token_provider",
+                "azure_credential",
+            )
         )
         if values.get("api_key") is None and not has_token:
             env_key = os.environ.get("AZURE_OPENAI_API_KEY")
@@ -132,7 +136,8 @@ class AzureAudioSettings(BaseModel):
     def _require_endpoint(self) -> str:
         if not self.azure_endpoint:
             raise ConfigurationError(
-                "No Azure OpenAI endpoint: pass azure_endpoint='https://<resource>.openai.azure.com' "
+                "No Azure OpenAI endpoint: pass "
+                "azure_endpoint='https://<resource>.openai.azure.com' "
                 "or set AZURE_OPENAI_ENDPOINT (for the local emulator: "
                 "`langchain-azure-audio emulator` and use its endpoint)."
             )
@@ -153,7 +158,8 @@ class AzureAudioSettings(BaseModel):
                 from azure.identity import get_bearer_token_provider
             except ImportError as exc:  # pragma: no cover - depends on the environment
                 raise ConfigurationError(
-                    'azure_credential needs azure-identity: pip install "langchain-azure-audio[identity]"'
+                    "azure_credential needs azure-identity: "
+                    'pip install "langchain-azure-audio[identity]"'
                 ) from exc
             sync_provider = get_bearer_token_provider(self.azure_credential, ENTRA_SCOPE)
         if async_provider is None and sync_provider is not None:
