@@ -1,0 +1,200 @@
+"""HTTP plumbing shared by the emulator's routes: errors, SSE, truncated responses, tokens."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import JSONResponse, Response
+
+from langchain_azure_audio.capabilities import ModelCapabilities
+from langchain_azure_audio.emulator.faults import Fault
+from langchain_azure_audio.errors import UnsupportedOptionError
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
+    from langchain_azure_audio.emulator.config import EmulatorConfig
+    from langchain_azure_audio.emulator.engines import Engines
+    from langchain_azure_audio.emulator.faults import FaultQueue
+
+logger = logging.getLogger("langchain_azure_audio.emulator")
+
+SSE_MEDIA_TYPE = "text/event-stream; charset=utf-8"
+
+
+class ApiError(Exception):
+    """An error response (status, JSON body, extra headers)."""
+
+    def __init__(
+        self, status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(str(body))
+        self.status = status
+        self.body = dict(body)
+        self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        return JSONResponse(self.body, status_code=self.status, headers=self.headers)
+
+
+def invalid(message: str, param: str | None, *, code: str = "invalid_value") -> ApiError:
+    """A 400 ``invalid_request_error``."""
+    return ApiError(
+        400,
+        {
+            "error": {
+                "code": code,
+                "message": message,
+                "param": param,
+                "type": "invalid_request_error",
+            }
+        },
+    )
+
+
+def option_error(exc: UnsupportedOptionError, param: str) -> ApiError:
+    """A 400 for an option that the capability registry refused."""
+    return invalid(str(exc), param)
+
+
+def operation_not_supported(operation: str, model: str) -> ApiError:
+    return ApiError(
+        400,
+        {
+            "error": {
+                "code": "OperationNotSupported",
+                "message": f"The {operation} operation does not work with the specified model, "
+                f"{model}. Please choose different model and try again.",
+            }
+        },
+    )
+
+
+@dataclass
+class AudioStore:
+    """The chat audio ids the emulator issued, with transcript and expiry."""
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[str, float]] = {}
+
+    def add(self, transcript: str, lifetime: float) -> tuple[str, int]:
+        """Remember a new audio reply; return its id and ``expires_at`` (unix seconds)."""
+        now = time.time()
+        audio_id = f"audio_{uuid.uuid4().hex}"
+        with self._lock:
+            for key in [k for k, (_, exp) in self._items.items() if exp + 86400 < now]:
+                del self._items[key]
+            self._items[audio_id] = (transcript, now + lifetime)
+        return audio_id, math.ceil(now + lifetime)
+
+    def get(self, audio_id: str) -> str | None:
+        """The transcript of a live audio id, or ``None`` when unknown or expired."""
+        with self._lock:
+            item = self._items.get(audio_id)
+        if item is None or time.time() >= item[1]:
+            return None
+        return item[0]
+
+
+@dataclass
+class EmulatorState:
+    """What every request handler may use."""
+
+    config: EmulatorConfig
+    engines: Engines
+    faults: FaultQueue
+    audio: AudioStore
+
+
+@dataclass
+class RequestContext:
+    """One request after authentication and deployment resolution."""
+
+    state: EmulatorState
+    route: str
+    deployment: str
+    model: str
+    caps: ModelCapabilities
+    fault: Fault | None
+
+
+def sse_event(payload: Mapping[str, Any] | str) -> bytes:
+    data = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+    return f"data: {data}\n\n".encode()
+
+
+class EventStreamResponse(Response):
+    """Send pre-built byte chunks; with ``cut=True`` stop half-way and drop the connection."""
+
+    def __init__(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        media_type: str = SSE_MEDIA_TYPE,
+        cut: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(content=None, media_type=media_type, headers=dict(headers or {}))
+        self.chunks = list(chunks)
+        self.cut = cut
+
+    async def _iterate(self) -> AsyncIterator[bytes]:
+        chunks = self.chunks
+        if self.cut:
+            chunks = chunks[: max(1, len(chunks) // 2)]
+        for chunk in chunks:
+            yield chunk
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
+        await send({"type": "http.response.start", "status": self.status_code, "headers": headers})
+        async for chunk in self._iterate():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        if self.cut:
+            # Returning without finishing the response makes the server close the connection
+            # mid-body: the client sees a stream that ends without [DONE].
+            logger.info("cut_stream fault: dropping the connection mid-response")
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def cut_json_response(payload: Mapping[str, Any]) -> Response:
+    """A JSON body that stops half-way (the ``cut_stream`` fault on a non-streamed call)."""
+    raw = json.dumps(payload).encode()
+    half = max(1, len(raw) // 2)
+    return EventStreamResponse([raw[:half], raw[half:]], media_type="application/json", cut=True)
+
+
+def split_sizes(total: int, base: int) -> list[int]:
+    """Even piece sizes around ``base`` whose remainders mod 3 vary (so base64 pads differ)."""
+    sizes: list[int] = []
+    offsets = (0, 2, 4, -2)
+    i = 0
+    remaining = total
+    while remaining > 0:
+        size = min(remaining, max(2, base + offsets[i % len(offsets)]))
+        sizes.append(size)
+        remaining -= size
+        i += 1
+    return sizes
+
+
+def text_tokens(text: str) -> int:
+    """~1.3 tokens a word."""
+    words = len(text.split())
+    return math.ceil(words * 1.3)
+
+
+def word_pieces(text: str) -> list[str]:
+    """Split ``text`` into word pieces that concatenate back to it exactly."""
+    return re.findall(r"\s*\S+\s*?(?=\s|$)|\s+$", text) or ([text] if text else [])

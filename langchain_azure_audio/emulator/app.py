@@ -1,0 +1,319 @@
+"""The emulator's ASGI application (Starlette): Azure OpenAI's audio surface on a local port.
+
+Routes (both URL styles of Azure OpenAI):
+
+* ``POST /openai/deployments/{deployment}/chat/completions?api-version=...``
+* ``POST /openai/deployments/{deployment}/audio/speech?api-version=...``
+* ``POST /openai/deployments/{deployment}/audio/transcriptions?api-version=...``
+* ``POST /openai/deployments/{deployment}/audio/translations?api-version=...``
+* the same under ``/openai/v1/...`` with the deployment in the body's ``model``
+  (the multipart field ``model`` for uploads) and no api-version
+* ``GET /emulator/health`` (no auth): ``{"status": "ok"}``
+
+Every response carries ``x-request-id`` and ``apim-request-id``.
+
+Example:
+    >>> from langchain_azure_audio.emulator import create_app, EmulatorConfig
+    >>> app = create_app(EmulatorConfig(api_key="secret"))
+    >>> app.state.emulator.config.deployments["tts-1"]
+    'tts-1'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import FormData, MutableHeaders
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from langchain_azure_audio.capabilities import check_api_version, resolve_model
+from langchain_azure_audio.emulator._http import (
+    ApiError,
+    AudioStore,
+    EmulatorState,
+    RequestContext,
+    invalid,
+    operation_not_supported,
+)
+from langchain_azure_audio.emulator.chat import chat_completions
+from langchain_azure_audio.emulator.config import EmulatorConfig
+from langchain_azure_audio.emulator.engines import default_engines
+from langchain_azure_audio.emulator.faults import (
+    FAULT_HEADER,
+    Fault,
+    FaultQueue,
+    content_filter_body,
+    parse_fault,
+    status_fault_body,
+)
+from langchain_azure_audio.emulator.speech import audio_speech
+from langchain_azure_audio.emulator.transcription import transcribe_upload
+from langchain_azure_audio.errors import UnsupportedOptionError
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("langchain_azure_audio.emulator")
+
+# route name -> (model kind, operation name in Azure's messages, label in 429 messages)
+_ROUTES: dict[str, tuple[str, str, str]] = {
+    "chat": ("chat", "chatCompletion", "ChatCompletions_Create"),
+    "speech": ("speech", "audioSpeech", "Audio_Speech_Create"),
+    "transcriptions": ("transcription", "audioTranscription", "Audio_Transcriptions_Create"),
+    "translations": ("transcription", "audioTranslation", "Audio_Translations_Create"),
+}
+_PATHS = {
+    "chat": "chat/completions",
+    "speech": "audio/speech",
+    "transcriptions": "audio/transcriptions",
+    "translations": "audio/translations",
+}
+_MAX_FORM_BYTES = 26 * 1024 * 1024
+
+_KEY_401 = {
+    "error": {
+        "code": "401",
+        "message": "Access denied due to invalid subscription key or wrong API endpoint. Make "
+        "sure to provide a valid key for an active subscription and use a correct regional API "
+        "endpoint for your resource.",
+    }
+}
+_TOKEN_401 = {
+    "statusCode": 401,
+    "message": "Unauthorized. Access token is missing, invalid, audience is incorrect, or have "
+    "expired.",
+}
+
+
+class _RequestIdMiddleware:
+    """Add ``x-request-id`` and ``apim-request-id`` (one uuid) to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_ids(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["x-request-id"] = request_id
+                headers["apim-request-id"] = request_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_ids)
+
+
+def _authenticate(request: Request, state: EmulatorState) -> None:
+    config = state.config
+    key = request.headers.get("api-key")
+    if key is not None:
+        if not hmac.compare_digest(key.encode(), config.api_key.encode()):
+            raise ApiError(401, _KEY_401)
+        return
+    auth = request.headers.get("authorization")
+    if auth is None:
+        raise ApiError(401, _KEY_401)
+    scheme, _, token = auth.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, _TOKEN_401)
+    if hmac.compare_digest(token.encode(), config.api_key.encode()):
+        return
+    try:
+        accepted = bool(config.bearer_token_validator(token))
+    except Exception:  # a failing validator refuses the token
+        logger.exception("The bearer token validator raised; refusing the token")
+        accepted = False
+    if not accepted:
+        raise ApiError(401, _TOKEN_401)
+
+
+def _pick_fault(request: Request, state: EmulatorState, route: str) -> Fault | None:
+    header = request.headers.get(FAULT_HEADER)
+    if header:
+        try:
+            return parse_fault(header)
+        except ValueError as exc:
+            raise invalid(str(exc), FAULT_HEADER, code="BadRequest") from None
+    return state.faults.take(route)
+
+
+def _fault_error(fault: Fault, route: str) -> ApiError | None:
+    if fault.kind == "content_filter":
+        return ApiError(400, content_filter_body())
+    if fault.status is not None:
+        headers = {"retry-after-ms": "50", "retry-after": "1"} if fault.status == 429 else {}
+        return ApiError(fault.status, status_fault_body(fault.status, _ROUTES[route][2]), headers)
+    return None
+
+
+def _resolve(state: EmulatorState, route: str, deployment: str | None) -> RequestContext:
+    if not deployment:
+        raise invalid("Missing required parameter: 'model' (the deployment name).", "model")
+    model = state.config.deployments.get(deployment)
+    if model is None:
+        raise ApiError(
+            404,
+            {
+                "error": {
+                    "code": "DeploymentNotFound",
+                    "message": "The API deployment for this resource does not exist. If you "
+                    "created the deployment within the last 5 minutes, please wait a moment "
+                    "and try again.",
+                }
+            },
+        )
+    caps = resolve_model(model)
+    kind, operation, _ = _ROUTES[route]
+    if caps.kind != kind or (route == "translations" and not caps.supports_translation):
+        raise operation_not_supported(operation, model)
+    return RequestContext(state, route, deployment, model, caps, None)
+
+
+async def _json_body(request: Request) -> Mapping[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise invalid(
+            "We could not parse the JSON body of your request.", None, code="BadRequest"
+        ) from None
+    if not isinstance(body, dict):
+        raise invalid("The request body must be a JSON object.", None, code="BadRequest")
+    return body
+
+
+def _endpoint(route: str, *, v1: bool) -> Callable[[Request], Awaitable[Response]]:
+    async def handle(request: Request) -> Response:
+        state: EmulatorState = request.app.state.emulator
+        try:
+            _authenticate(request, state)
+            if not v1:
+                version = request.query_params.get("api-version")
+                if not version:
+                    raise invalid(
+                        "Missing required query parameter 'api-version'.",
+                        "api-version",
+                        code="BadRequest",
+                    )
+                try:
+                    check_api_version(version)
+                except UnsupportedOptionError as exc:
+                    raise invalid(str(exc), "api-version", code="BadRequest") from None
+            fault = _pick_fault(request, state, route)
+            if fault is not None:
+                logger.info("Injecting fault %s on %s", fault.kind, route)
+                if fault.kind == "slow_first_byte":
+                    await asyncio.sleep(fault.delay_ms / 1000)
+                error = _fault_error(fault, route)
+                if error is not None:
+                    return error.response()
+            deployment = request.path_params.get("deployment")
+            if route in ("transcriptions", "translations"):
+                form = await _form(request)
+                if v1:
+                    value = form.get("model")
+                    deployment = value if isinstance(value, str) else None
+                ctx = _resolve(state, route, deployment)
+                ctx.fault = fault
+                try:
+                    return await transcribe_upload(ctx, form, translate=route == "translations")
+                finally:
+                    await form.close()
+            body = await _json_body(request)
+            if v1:
+                model = body.get("model")
+                deployment = model if isinstance(model, str) else None
+            ctx = _resolve(state, route, deployment)
+            ctx.fault = fault
+            if route == "chat":
+                return await chat_completions(ctx, body)
+            return await audio_speech(ctx, body)
+        except ApiError as exc:
+            if exc.status >= 400:
+                logger.debug("%s -> %s %s", route, exc.status, exc.body)
+            return exc.response()
+
+    handle.__name__ = f"{route}_{'v1' if v1 else 'deployments'}"
+    return handle
+
+
+async def _form(request: Request) -> FormData:
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise invalid(
+            "The request must be multipart/form-data with a 'file' field.",
+            "file",
+            code="BadRequest",
+        )
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > _MAX_FORM_BYTES:
+        raise invalid("Maximum content size limit exceeded.", "file")
+    try:
+        return await request.form(max_files=4, max_fields=64)
+    except Exception as exc:  # malformed multipart bodies
+        raise invalid(
+            f"Could not parse the multipart body: {exc}", "file", code="BadRequest"
+        ) from None
+
+
+async def _health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return JSONResponse(
+        {"error": {"code": "404", "message": "Resource not found"}}, status_code=404
+    )
+
+
+def create_app(
+    config: EmulatorConfig | None = None, *, faults: FaultQueue | None = None
+) -> Starlette:
+    """Build the emulator's ASGI app.
+
+    Args:
+        config: Settings (defaults: :class:`EmulatorConfig`).
+        faults: Queue of injected faults (a fresh one by default); see
+            :class:`~langchain_azure_audio.emulator.faults.FaultQueue`.
+
+    Example:
+        >>> app = create_app()
+        >>> sorted(r.path for r in app.routes)[:2]
+        ['/emulator/health', '/openai/deployments/{deployment}/audio/speech']
+    """
+    config = config or EmulatorConfig()
+    state = EmulatorState(
+        config=config,
+        engines=config.engines or default_engines(),
+        faults=faults or FaultQueue(),
+        audio=AudioStore(),
+    )
+    routes = [Route("/emulator/health", _health, methods=["GET"])]
+    for route, path in _PATHS.items():
+        routes.append(
+            Route(
+                f"/openai/deployments/{{deployment}}/{path}",
+                _endpoint(route, v1=False),
+                methods=["POST"],
+            )
+        )
+        routes.append(Route(f"/openai/v1/{path}", _endpoint(route, v1=True), methods=["POST"]))
+    app = Starlette(routes=routes, exception_handlers={404: _not_found})
+    app.state.emulator = state
+    app.add_middleware(_RequestIdMiddleware)
+    return app
