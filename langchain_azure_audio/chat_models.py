@@ -246,7 +246,8 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
-        return True
+        # langchain-core's loader only revives classes on its own allow-list.
+        return False
 
     @property
     def lc_secrets(self) -> dict[str, str]:
@@ -255,7 +256,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
             ls_provider="azure",
-            ls_model_name=self.model_name or self.azure_deployment or "",
+            ls_model_name=kwargs.get("model") or self.model_name or self.azure_deployment or "",
             ls_model_type="chat",
         )
         if self.temperature is not None:
@@ -510,25 +511,30 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         self,
         schema: dict[str, Any] | type | None = None,
         *,
-        method: Literal["function_calling", "json_mode"] = "function_calling",
+        method: Literal["function_calling", "json_mode", "json_schema"] = "function_calling",
         include_raw: bool = False,
+        strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
         """Return output shaped like ``schema``.
 
-        Audio models reject ``response_format: json_schema``, so the default method is
-        function calling (the schema becomes a forced tool); ``json_mode`` asks for a JSON
-        object. Replies are text-only here (``modalities=["text"]``): there is nothing to say.
+        Audio models reject ``response_format: json_schema``, so the default method is function
+        calling (the schema becomes a forced tool); ``method="json_schema"`` is served the same
+        way with ``strict=True``, and ``json_mode`` asks for a JSON object. Replies are text-only
+        here (``modalities=["text"]``): there is nothing to say out loud.
+
+        Example:
+            >>> class Answer(BaseModel):  # doctest: +SKIP
+            ...     city: str
+            >>> model.with_structured_output(Answer).invoke("Weather in Paris?")  # doctest: +SKIP
+            Answer(city='Paris')
         """
         if kwargs:
             raise ValueError(f"Unexpected arguments {sorted(kwargs)}.")
-        if method == "json_schema":  # type: ignore[comparison-overlap]
-            raise UnsupportedOptionError(
-                "Azure audio chat models do not accept response_format json_schema; use "
-                "method='function_calling' (default) or 'json_mode'.",
-                option="method",
-                value=method,
-            )
+        if method == "json_schema":
+            logger.debug("Audio models reject json_schema response formats; using a forced tool.")
+            method = "function_calling"
+            strict = True if strict is None else strict
         is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
         text_only = self.bind(modalities=["text"])
         llm: Runnable[LanguageModelInput, Any]
@@ -539,7 +545,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
             tool = convert_to_openai_tool(schema)
             name = tool["function"]["name"]
             llm = AzureAudioChatModel.bind_tools(
-                self, [schema], tool_choice=name, parallel_tool_calls=False
+                self, [schema], tool_choice=name, parallel_tool_calls=False, strict=strict
             ).bind(modalities=["text"])
             if is_pydantic:
                 parser = PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
