@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -224,11 +225,14 @@ class SpeechRecognizer:
         ''
     """
 
-    def __init__(self, cpu_threads: int = 0) -> None:
+    def __init__(self, cpu_threads: int = 0, cache_size: int = 32) -> None:
         self._model: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
         self._cpu_threads = cpu_threads
+        self._cache: OrderedDict[tuple[bytes, int, bool, str], Transcription] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._cache_size = cache_size
 
     def load(self) -> None:
         """Load the Whisper model now (otherwise it loads on first use)."""
@@ -266,7 +270,26 @@ class SpeechRecognizer:
             sample_rate: Their rate (resampled to 16 kHz here when different).
             words: Also compute word timestamps.
             prompt: Whisper's ``initial_prompt``.
+
+        Results are cached per (audio, rate, words, prompt): decoding is greedy, so a repeat
+        would give the same text anyway.
         """
+        key = (hashlib.sha256(pcm).digest(), sample_rate, words, prompt or "")
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        result = self._transcribe(pcm, sample_rate, words, prompt)
+        with self._cache_lock:
+            self._cache[key] = result
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+    def _transcribe(
+        self, pcm: bytes, sample_rate: int, words: bool, prompt: str | None
+    ) -> Transcription:
         import numpy as np
 
         self.load()

@@ -1,0 +1,74 @@
+"""The ``langchain-azure-audio`` command line.
+
+One function per command: to add one, define it inside the ``if _HAVE_TYPER:`` block below and
+decorate it with ``@app.command()``. Needs the ``cli`` extra (typer):
+``pip install "langchain-azure-audio[cli]"``.
+
+Example (shell)::
+
+    langchain-azure-audio emulator --port 8000
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+__all__ = ["main"]
+
+_INSTALL_HINT = 'The command line needs typer: pip install "langchain-azure-audio[cli]"'
+
+try:
+    import typer
+
+    _HAVE_TYPER = True
+except ImportError:  # pragma: no cover - depends on the extra
+    _HAVE_TYPER = False
+
+
+if _HAVE_TYPER:
+    app = typer.Typer(
+        name="langchain-azure-audio",
+        help="LangChain chat models and tools that hear and speak through Azure OpenAI.",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+
+    @app.callback()
+    def _root() -> None:
+        """LangChain chat models and tools that hear and speak through Azure OpenAI."""
+
+    @app.command()
+    def emulator(
+        host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+        port: int = typer.Option(8000, help="Port to bind (0: any free port)."),
+        api_key: str = typer.Option(
+            "emulator-key", help="Key clients must send in the api-key header."
+        ),
+        rules: str | None = typer.Option(None, help="JSON file of responder rules."),
+        audio_expiry: float = typer.Option(3600.0, help="Lifetime of chat audio ids (s)."),
+        preload: bool = typer.Option(True, help="Load the speech models at start-up."),
+    ) -> None:
+        """Serve the local Azure-OpenAI-compatible audio emulator until Ctrl+C."""
+        from langchain_azure_audio.emulator import EmulatorConfig, Responder, serve
+
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        config = EmulatorConfig(
+            api_key=api_key,
+            audio_expiry_seconds=audio_expiry,
+            responder=Responder.from_json(rules) if rules else Responder(),
+            preload_engines=preload,
+        )
+        serve(config, host=host, port=port)
+
+
+def main() -> None:
+    """Entry point of the ``langchain-azure-audio`` script."""
+    if not _HAVE_TYPER:
+        sys.stderr.write(_INSTALL_HINT + "\n")
+        raise SystemExit(1)
+    app()
+
+
+if __name__ == "__main__":
+    main()
