@@ -1,0 +1,48 @@
+"""Fixtures for the cassette-replayed integration tests (see tests/cassette_support.py)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cassette_support import Target, make_vcr, target
+
+CASSETTES = Path(__file__).parent.parent / "cassettes"
+DATA = Path(__file__).parent.parent / "data"
+
+
+@pytest.fixture(scope="session")
+def service() -> Iterator[Target]:
+    yield from target()
+
+
+@pytest.fixture
+def cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Replay (or record) ``tests/cassettes/<module>/<test>.yaml`` around the test."""
+    module = request.node.module.__name__.rsplit(".", 1)[-1]
+    recorder = make_vcr(str(CASSETTES / module))
+    name = request.node.name.replace("[", "-").replace("]", "").replace("/", "-")
+    with recorder.use_cassette(f"{name}.yaml") as cass:
+        yield cass
+
+
+@pytest.fixture(scope="session")
+def clip() -> Any:
+    """Read a test clip as bytes: ``clip("weather_question.mp3")``."""
+
+    def read(name: str) -> bytes:
+        return (DATA / name).read_bytes()
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def clip_b64(clip: Any) -> Any:
+    def read(name: str) -> str:
+        return base64.b64encode(clip(name)).decode()
+
+    return read
