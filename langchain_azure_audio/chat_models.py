@@ -536,7 +536,13 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
             method = "function_calling"
             strict = True if strict is None else strict
         is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        text_only = self.bind(modalities=["text"])
+        trace = {
+            "ls_structured_output_format": {
+                "kwargs": {"method": method, "strict": strict},
+                "schema": convert_to_openai_tool(schema) if schema is not None else None,
+            }
+        }
+        text_only = self.bind(modalities=["text"], **trace)
         llm: Runnable[LanguageModelInput, Any]
         parser: Runnable[Any, Any]
         if method == "function_calling":
@@ -546,7 +552,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
             name = tool["function"]["name"]
             llm = AzureAudioChatModel.bind_tools(
                 self, [schema], tool_choice=name, parallel_tool_calls=False, strict=strict
-            ).bind(modalities=["text"])
+            ).bind(modalities=["text"], **trace)
             if is_pydantic:
                 parser = PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
             else:
