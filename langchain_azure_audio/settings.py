@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from langchain_azure_audio.capabilities import check_api_version
-from langchain_azure_audio.errors import ConfigurationError
+from langchain_azure_audio.errors import AzureAudioError, ConfigurationError
 
 __all__ = ["DEFAULT_API_VERSION", "ENTRA_SCOPE", "AzureAudioSettings"]
 
@@ -101,6 +101,18 @@ class AzureAudioSettings(BaseModel):
 
     http_async_client: Any | None = Field(default=None, exclude=True, repr=False)
     """An ``httpx2.AsyncClient`` for the async SDK client."""
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            # Validators raise our typed errors; pydantic wraps ValueErrors. Unwrap them so that
+            # `except UnsupportedOptionError` works and `.option` / `.value` survive.
+            for detail in exc.errors():
+                cause = (detail.get("ctx") or {}).get("error")
+                if isinstance(cause, AzureAudioError):
+                    raise cause from None
+            raise
 
     @model_validator(mode="before")
     @classmethod
