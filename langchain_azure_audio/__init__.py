@@ -20,6 +20,12 @@ from langchain_azure_audio.errors import (
     UnsupportedOptionError,
 )
 from langchain_azure_audio.messages import MessageAudio, get_audio, save_audio
+from langchain_azure_audio.tools import (
+    AzureAudioTranslationTool,
+    AzureSpeechToTextTool,
+    AzureTextToSpeechTool,
+    ChunkTranscriptionError,
+)
 
 __version__ = "0.1.0"
 
@@ -29,6 +35,10 @@ __all__ = [
     "AzureAudioChatModel",
     "AzureAudioError",
     "AzureAudioServiceError",
+    "AzureAudioTranslationTool",
+    "AzureSpeechToTextTool",
+    "AzureTextToSpeechTool",
+    "ChunkTranscriptionError",
     "ConfigurationError",
     "ContentFilterError",
     "DeploymentNotFoundError",

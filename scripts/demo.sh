@@ -15,4 +15,4 @@ PY="$VENV/bin/python"
 "$PY" -m pip install --quiet --upgrade pip
 "$PY" -m pip install --quiet -e ".[emulator,agents]"
 export HF_HUB_OFFLINE=1
-exec "$VENV/bin/langchain-azure-audio" demo "$@"
+exec "$PY" cookbook/demo.py "$@"
