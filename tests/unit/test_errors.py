@@ -1,4 +1,4 @@
-"""Service errors map to typed exceptions (also the matching ``openai`` ones); secrets stay hidden."""
+"""Service errors map to typed (and matching ``openai``) exceptions; secrets stay hidden."""
 
 from __future__ import annotations
 
