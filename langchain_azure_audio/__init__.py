@@ -12,6 +12,7 @@ from langchain_azure_audio.errors import (
     AuthenticationError,
     AzureAudioError,
     AzureAudioServiceError,
+    BadRequestError,
     ConfigurationError,
     ContentFilterError,
     DeploymentNotFoundError,

@@ -28,6 +28,7 @@ __all__ = [
     "AuthenticationError",
     "AzureAudioError",
     "AzureAudioServiceError",
+    "BadRequestError",
     "ConfigurationError",
     "ContentFilterError",
     "DeploymentNotFoundError",
@@ -95,7 +96,11 @@ class DeploymentNotFoundError(AzureAudioServiceError, openai.NotFoundError):
     """404: no deployment of that name on this resource (check ``azure_deployment``)."""
 
 
-class ContentFilterError(AzureAudioServiceError, openai.BadRequestError):
+class BadRequestError(AzureAudioServiceError, openai.BadRequestError):
+    """400: the service refused the request (the message says which parameter)."""
+
+
+class ContentFilterError(BadRequestError):
     """400 ``content_filter``: Azure's content filter blocked the prompt.
 
     Attributes:
@@ -161,6 +166,20 @@ def _retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return None
 
 
+_TWINS: dict[type[openai.APIStatusError], type[AzureAudioServiceError]] = {}
+
+
+def _typed_twin(base: type[openai.APIStatusError]) -> type[AzureAudioServiceError]:
+    """A subclass of both this package's base error and ``base`` (e.g. openai.ConflictError)."""
+    if base is openai.APIStatusError:
+        return AzureAudioServiceError
+    twin = _TWINS.get(base)
+    if twin is None:
+        twin = type(f"Azure{base.__name__}", (AzureAudioServiceError, base), {})
+        _TWINS[base] = twin
+    return twin
+
+
 def from_openai_error(exc: openai.APIStatusError) -> AzureAudioServiceError:
     """Translate an ``openai`` status error into the matching typed error of this package."""
     if isinstance(exc, AzureAudioServiceError):
@@ -179,10 +198,12 @@ def from_openai_error(exc: openai.APIStatusError) -> AzureAudioServiceError:
         cls = RateLimitError
     elif status == 400 and code == "content_filter":
         cls = ContentFilterError
+    elif status == 400:
+        cls = BadRequestError
     elif status >= 500:
         cls = ServiceUnavailableError
     else:
-        cls = AzureAudioServiceError
+        cls = _typed_twin(type(exc))
     new = cls(message, response=exc.response, body=body)
     new.__cause__ = exc
     return new
