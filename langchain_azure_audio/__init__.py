@@ -39,6 +39,7 @@ __all__ = [
     "AzureAudioTranslationTool",
     "AzureSpeechToTextTool",
     "AzureTextToSpeechTool",
+    "BadRequestError",
     "ChunkTranscriptionError",
     "ConfigurationError",
     "ContentFilterError",
