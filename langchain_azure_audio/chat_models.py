@@ -9,6 +9,7 @@ import math
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
+import httpx2
 import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
@@ -349,19 +350,17 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
 
     @contextlib.contextmanager
     def _service_errors(self) -> Iterator[None]:
+        """Translate SDK status errors to typed errors; a dropped stream is an error too."""
         try:
             yield
         except openai.APIStatusError as exc:
             raise from_openai_error(exc) from exc
-        except openai.APIConnectionError:
-            raise
-        except Exception as exc:
-            if type(exc).__name__ in {"RemoteProtocolError", "ReadError", "ReadTimeout"}:
-                raise StreamInterruptedError(
-                    f"The connection dropped mid-response ({exc}); the reply is incomplete. "
-                    "Retry the request."
-                ) from exc
-            raise
+        except httpx2.TransportError as exc:
+            # Raised while reading a response body the SDK already handed over (mid-stream).
+            raise StreamInterruptedError(
+                f"The connection dropped mid-response ({exc!r}); the reply is incomplete. "
+                "Retry the request."
+            ) from exc
 
     # -- generation --------------------------------------------------------------------------
 
