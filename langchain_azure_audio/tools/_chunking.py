@@ -46,6 +46,7 @@ __all__ = [
     "frame_energies",
     "join_wav",
     "merge_text",
+    "overlap_words",
     "parse_subtitles",
     "plan_chunks",
     "render_srt",
@@ -409,12 +410,28 @@ def _norm(word: str) -> str:
     return _WORD_NORM_RE.sub("", word.lower())
 
 
+def overlap_words(previous: str, following: str, *, max_words: int = 12) -> int:
+    """How many leading words of ``following`` repeat the end of ``previous``.
+
+    Looks for the longest run of up to ``max_words`` words ending ``previous`` that reappears at
+    the start of ``following`` (which may begin with up to two fragments of the word at the
+    cut); a single repeated word counts only when it has at least four letters.
+    """
+    prev_words = [_norm(w) for w in previous.split()]
+    next_words = [_norm(w) for w in following.split()]
+    for k in range(min(len(prev_words), len(next_words), max_words), 0, -1):
+        tail = prev_words[-k:]
+        for skip in range(0, min(3, len(next_words) - k + 1)):
+            if next_words[skip : skip + k] == tail and (k >= 2 or len(tail[0]) >= 4):
+                return skip + k
+    return 0
+
+
 def merge_text(previous: str, following: str, *, overlap: bool, max_words: int = 12) -> str:
     """Join two chunk transcripts, dropping words the overlap made ``following`` repeat.
 
-    Only when ``overlap`` is true (the chunks share audio) is a repeat looked for: the longest
-    run of up to ``max_words`` words ending ``previous`` that reappears within the first words of
-    ``following`` (which may start with a fragment of the word at the cut).
+    Only when ``overlap`` is true (the chunks share audio) is a repeat looked for (see
+    :func:`overlap_words`).
     """
     previous, following = previous.strip(), following.strip()
     if not previous:
@@ -422,16 +439,25 @@ def merge_text(previous: str, following: str, *, overlap: bool, max_words: int =
     if not following:
         return previous
     if overlap:
-        prev_words = [_norm(w) for w in previous.split()]
-        next_raw = following.split()
-        next_words = [_norm(w) for w in next_raw]
-        for k in range(min(len(prev_words), len(next_words), max_words), 0, -1):
-            tail = prev_words[-k:]
-            for skip in range(0, min(3, len(next_words) - k + 1)):
-                if next_words[skip : skip + k] == tail and (k >= 2 or len(tail[0]) >= 4):
-                    rest = " ".join(next_raw[skip + k :])
-                    return f"{previous} {rest}".strip()
-    return f"{previous} {following}"
+        drop = overlap_words(previous, following, max_words=max_words)
+        if drop:
+            following = " ".join(following.split()[drop:])
+    return f"{previous} {following}".strip()
+
+
+def _drop_leading_words(segments: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """Remove ``count`` words from the start of consecutive segments' texts."""
+    out: list[dict[str, Any]] = []
+    for seg in segments:
+        if count > 0:
+            words = str(seg.get("text", "")).split()
+            taken = min(count, len(words))
+            count -= taken
+            if taken == len(words):
+                continue
+            seg = {**seg, "text": " " + " ".join(words[taken:])}
+        out.append(seg)
+    return out
 
 
 @dataclass
@@ -471,13 +497,14 @@ def _owned(
 
 
 def _monotonic(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Make items follow one another: each starts no earlier than the previous one ends."""
     last = 0.0
     for item in items:
         if item["start"] < last:
             item["start"] = last
         if item["end"] < item["start"]:
             item["end"] = item["start"]
-        last = item["start"]
+        last = item["end"]
     return items
 
 
@@ -486,12 +513,11 @@ def stitch(parts: Sequence[ChunkTranscript]) -> StitchedTranscript:
 
     Each chunk owns the time from the middle of its overlap with the previous chunk to the middle
     of its overlap with the next one; a segment or word belongs to the chunk owning its midpoint.
-    Start times never go backwards (a segment that would start before its predecessor's start is
-    moved to it), so timestamps are monotonic across the joins.
+    Words that a chunk's text repeats from the previous chunk's end (the overlap heard twice)
+    are removed from its first segments. Each segment (and word) starts no earlier than the
+    previous one ends, so timestamps are monotonic across the joins.
     """
-    bounds: list[float] = []
-    for part in parts:
-        bounds.append(part.span.start_seconds + part.span.overlap_seconds / 2)
+    bounds = [p.span.start_seconds + p.span.overlap_seconds / 2 for p in parts]
     segments: list[dict[str, Any]] = []
     words: list[dict[str, Any]] = []
     text = ""
@@ -500,15 +526,19 @@ def stitch(parts: Sequence[ChunkTranscript]) -> StitchedTranscript:
         lo = bounds[i] if i > 0 else -math.inf
         hi = bounds[i + 1] if i + 1 < len(parts) else math.inf
         offset = part.span.start_seconds
-        own_segments = _owned(part.segments, offset, lo, hi)
-        segments.extend(own_segments)
+        overlap = part.span.overlap > 0
         words.extend(_owned(part.words, offset, lo, hi))
         language = language or part.language
         if part.segments:
-            chunk_text = " ".join(str(s.get("text", "")).strip() for s in own_segments)
+            own = _owned(part.segments, offset, lo, hi)
+            chunk_text = " ".join(str(s.get("text", "")).strip() for s in own)
+            if overlap and text:
+                own = _drop_leading_words(own, overlap_words(text, chunk_text))
+                chunk_text = " ".join(str(s.get("text", "")).strip() for s in own)
+            segments.extend(own)
             text = merge_text(text, chunk_text, overlap=False)
         else:
-            text = merge_text(text, part.text, overlap=part.span.overlap > 0)
+            text = merge_text(text, part.text, overlap=overlap)
     for idx, seg in enumerate(segments):
         seg["id"] = idx
     duration = None

@@ -60,6 +60,7 @@ __all__ = [
     "TranscriptionArtifact",
     "TranscriptionInput",
     "TranslationInput",
+    "load_audio",
 ]
 
 logger = logging.getLogger(__name__)
@@ -339,95 +340,13 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
 
     def _load(self, audio: AudioSource) -> bytes:
         """Bytes of ``audio``, refusing remote URLs and paths outside ``input_dir``."""
-        if isinstance(audio, bytes | bytearray | memoryview):
-            return bytes(audio)
-        if isinstance(audio, Mapping):
-            return self._load_block(audio)
-        if isinstance(audio, os.PathLike):
-            return self._read_path(os.fspath(audio))
-        if isinstance(audio, str):
-            return self._load_string(audio)
-        raise AudioValidationError(
-            f"Cannot read audio from a {type(audio).__name__}; pass bytes, a file path, or an "
-            "audio content block."
+        return load_audio(
+            audio,
+            allow_remote_urls=self.allow_remote_urls,
+            input_dir=self.input_dir,
+            timeout=self.timeout,
+            max_download_bytes=self.max_download_bytes,
         )
-
-    def _load_string(self, value: str) -> bytes:
-        text = value.strip()
-        lower = text[:16].lower()
-        if lower.startswith("data:"):
-            header, _, payload = text.partition(",")
-            try:
-                if header.endswith(";base64"):
-                    return base64.b64decode(payload, validate=False)
-                return unquote_to_bytes(payload)
-            except (binascii.Error, ValueError) as exc:
-                raise AudioValidationError(f"The data: URL is not valid base64: {exc}.") from exc
-        if lower.startswith(("http://", "https://")):
-            return self._download(text)
-        if lower.startswith("file://"):
-            return self._read_path(unquote_to_bytes(text[7:]).decode())
-        return self._read_path(text)
-
-    def _load_block(self, block: Mapping[str, Any]) -> bytes:
-        kind = block.get("type")
-        if kind == "input_audio" and isinstance(block.get("input_audio"), Mapping):
-            block = block["input_audio"]
-        elif kind not in (None, "audio", "file"):
-            raise AudioValidationError(f"A {kind!r} content block is not audio.")
-        data = block.get("base64") or (
-            block.get("data") if block.get("source_type", "base64") == "base64" else None
-        )
-        if isinstance(data, str) and data:
-            try:
-                return base64.b64decode(data, validate=False)
-            except (binascii.Error, ValueError) as exc:
-                raise AudioValidationError(f"The audio block's base64 is invalid: {exc}.") from exc
-        url = block.get("url") or (block.get("data") if block.get("source_type") == "url" else None)
-        if isinstance(url, str) and url:
-            return self._load_string(url)
-        path = block.get("path") or block.get("file_path")
-        if isinstance(path, str) and path:
-            return self._read_path(path)
-        raise AudioValidationError("This audio block has no base64 data, url or path.")
-
-    def _read_path(self, raw: str) -> bytes:
-        path = Path(raw).expanduser()
-        if self.input_dir is not None:
-            root = Path(self.input_dir).expanduser().resolve()
-            resolved = (root / path).resolve() if not path.is_absolute() else path.resolve()
-            if not resolved.is_relative_to(root):
-                raise AudioValidationError(
-                    f"Refusing to read {raw!r}: only files inside the tool's input_dir may be "
-                    "transcribed."
-                )
-            path = resolved
-        if not path.is_file():
-            raise AudioValidationError(f"No audio file at {raw!r}.")
-        return path.read_bytes()
-
-    def _download(self, url: str) -> bytes:
-        if not self.allow_remote_urls:
-            raise AudioValidationError(
-                "Remote audio URLs are not fetched unless the tool is created with "
-                "allow_remote_urls=True (download the file yourself and pass its bytes or path)."
-            )
-        import httpx2
-
-        with (
-            httpx2.Client(timeout=self.timeout, follow_redirects=True) as client,
-            client.stream("GET", url) as response,
-        ):
-            response.raise_for_status()
-            buf = bytearray()
-            for chunk in response.iter_bytes():
-                buf.extend(chunk)
-                if len(buf) > self.max_download_bytes:
-                    raise AudioValidationError(
-                        f"The audio at the URL is larger than max_download_bytes "
-                        f"({self.max_download_bytes})."
-                    )
-            return bytes(buf)
 
     def _prepare(self, data: bytes) -> _Prepared:
         """Validate audio and decide whether (and where) to split it; no request is sent."""
@@ -877,6 +796,127 @@ class AzureAudioTranslationTool(_AudioToTextTool):
     ) -> tuple[str, TranscriptionArtifact]:
         artifact = await self.atranslate(audio, prompt=prompt)
         return self._summary(artifact), artifact
+
+
+# -- input -------------------------------------------------------------------------------------
+
+
+def load_audio(
+    audio: AudioSource,
+    *,
+    allow_remote_urls: bool = False,
+    input_dir: str | os.PathLike[str] | None = None,
+    timeout: float | None = 120.0,
+    max_download_bytes: int = 512 * 1024 * 1024,
+) -> bytes:
+    """Read audio given as bytes, a path, a ``data:``/``file:``/http(s) URL or a content block.
+
+    http(s) URLs are refused unless ``allow_remote_urls``; with ``input_dir`` set, local paths
+    must lie inside it. The bytes are not validated here.
+
+    Raises:
+        AudioValidationError: unreadable input, refused URL or path.
+    """
+    return _Loader(allow_remote_urls, input_dir, timeout, max_download_bytes).load(audio)
+
+
+@dataclass(frozen=True)
+class _Loader:
+    allow_remote_urls: bool
+    input_dir: str | os.PathLike[str] | None
+    timeout: float | None
+    max_download_bytes: int
+
+    def load(self, audio: AudioSource) -> bytes:
+        if isinstance(audio, bytes | bytearray | memoryview):
+            return bytes(audio)
+        if isinstance(audio, Mapping):
+            return self._load_block(audio)
+        if isinstance(audio, os.PathLike):
+            return self._read_path(os.fspath(audio))
+        if isinstance(audio, str):
+            return self._load_string(audio)
+        raise AudioValidationError(
+            f"Cannot read audio from a {type(audio).__name__}; pass bytes, a file path, or an "
+            "audio content block."
+        )
+
+    def _load_string(self, value: str) -> bytes:
+        text = value.strip()
+        lower = text[:16].lower()
+        if lower.startswith("data:"):
+            header, _, payload = text.partition(",")
+            try:
+                if header.endswith(";base64"):
+                    return base64.b64decode(payload, validate=False)
+                return unquote_to_bytes(payload)
+            except (binascii.Error, ValueError) as exc:
+                raise AudioValidationError(f"The data: URL is not valid base64: {exc}.") from exc
+        if lower.startswith(("http://", "https://")):
+            return self._download(text)
+        if lower.startswith("file://"):
+            return self._read_path(unquote_to_bytes(text[7:]).decode())
+        return self._read_path(text)
+
+    def _load_block(self, block: Mapping[str, Any]) -> bytes:
+        kind = block.get("type")
+        if kind == "input_audio" and isinstance(block.get("input_audio"), Mapping):
+            block = block["input_audio"]
+        elif kind not in (None, "audio", "file"):
+            raise AudioValidationError(f"A {kind!r} content block is not audio.")
+        data = block.get("base64") or (
+            block.get("data") if block.get("source_type", "base64") == "base64" else None
+        )
+        if isinstance(data, str) and data:
+            try:
+                return base64.b64decode(data, validate=False)
+            except (binascii.Error, ValueError) as exc:
+                raise AudioValidationError(f"The audio block's base64 is invalid: {exc}.") from exc
+        url = block.get("url") or (block.get("data") if block.get("source_type") == "url" else None)
+        if isinstance(url, str) and url:
+            return self._load_string(url)
+        path = block.get("path") or block.get("file_path")
+        if isinstance(path, str) and path:
+            return self._read_path(path)
+        raise AudioValidationError("This audio block has no base64 data, url or path.")
+
+    def _read_path(self, raw: str) -> bytes:
+        path = Path(raw).expanduser()
+        if self.input_dir is not None:
+            root = Path(self.input_dir).expanduser().resolve()
+            resolved = (root / path).resolve() if not path.is_absolute() else path.resolve()
+            if not resolved.is_relative_to(root):
+                raise AudioValidationError(
+                    f"Refusing to read {raw!r}: only files inside the tool's input_dir may be "
+                    "transcribed."
+                )
+            path = resolved
+        if not path.is_file():
+            raise AudioValidationError(f"No audio file at {raw!r}.")
+        return path.read_bytes()
+
+    def _download(self, url: str) -> bytes:
+        if not self.allow_remote_urls:
+            raise AudioValidationError(
+                "Remote audio URLs are not fetched unless the tool is created with "
+                "allow_remote_urls=True (download the file yourself and pass its bytes or path)."
+            )
+        import httpx2
+
+        with (
+            httpx2.Client(timeout=self.timeout, follow_redirects=True) as client,
+            client.stream("GET", url) as response,
+        ):
+            response.raise_for_status()
+            buf = bytearray()
+            for chunk in response.iter_bytes():
+                buf.extend(chunk)
+                if len(buf) > self.max_download_bytes:
+                    raise AudioValidationError(
+                        f"The audio at the URL is larger than max_download_bytes "
+                        f"({self.max_download_bytes})."
+                    )
+            return bytes(buf)
 
 
 # -- responses ---------------------------------------------------------------------------------
