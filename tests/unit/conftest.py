@@ -8,18 +8,15 @@ the network.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import math
-import re
 import struct
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx2
 import pytest
-from pydantic import ValidationError
 
 from langchain_azure_audio import AzureAudioChatModel
 from langchain_azure_audio.audio import pcm16_to_wav
@@ -325,35 +322,6 @@ def make_model(azure: FakeAzure) -> Callable[..., AzureAudioChatModel]:
         return AzureAudioChatModel(**{k: v for k, v in params.items() if v is not None})
 
     return factory
-
-
-# -- errors ----------------------------------------------------------------------------------------
-
-
-class Refused:
-    value: BaseException
-
-
-@contextlib.contextmanager
-def refused(cls: type[BaseException], match: str | None = None) -> Iterator[Refused]:
-    """Expect ``cls``; unwrap it when pydantic wrapped it in a ``ValidationError``.
-
-    Construction-time refusals currently arrive wrapped (see
-    ``test_validation.py::test_construction_errors_are_typed``); this helper checks the real
-    error underneath so the other tests keep asserting the type, message and attributes.
-    """
-    holder = Refused()
-    with pytest.raises((cls, ValidationError)) as info:
-        yield holder
-    exc: BaseException = info.value
-    if isinstance(exc, ValidationError):
-        errors = exc.errors()
-        assert len(errors) == 1, errors
-        exc = errors[0].get("ctx", {}).get("error")
-    assert isinstance(exc, cls), f"expected {cls.__name__}, got {exc!r}"
-    if match is not None:
-        assert re.search(match, str(exc)), f"{match!r} not in {exc}"
-    holder.value = exc
 
 
 def b64_block(raw: bytes, mime_type: str = "audio/wav") -> dict[str, Any]:

@@ -218,11 +218,6 @@ def test_500_retried_then_service_unavailable(azure: FakeAzure, make_model) -> N
     assert azure.calls == 2
 
 
-@pytest.mark.xfail(
-    reason="core bug: errors.from_openai_error turns a plain 400 (not content_filter) into a "
-    "bare AzureAudioServiceError that is no longer an openai.BadRequestError",
-    strict=True,
-)
 def test_plain_400_is_still_openai_bad_request(azure: FakeAzure, make_model) -> None:
     body = {"error": {"code": "invalid_value", "message": "Invalid value: 'x'.", "param": "voice"}}
     azure.push(_err(400, body, "req-400"))
@@ -230,6 +225,18 @@ def test_plain_400_is_still_openai_bad_request(azure: FakeAzure, make_model) -> 
         make_model().invoke("hi")
     assert isinstance(info.value, AzureAudioServiceError)
     assert info.value.request_id == "req-400"
+
+
+@pytest.mark.parametrize(
+    ("status", "openai_cls"),
+    [(409, openai.ConflictError), (422, openai.UnprocessableEntityError)],
+)
+def test_other_statuses_keep_openai_class(azure: FakeAzure, make_model, status, openai_cls) -> None:
+    azure.push(_err(status, {"error": {"code": str(status), "message": "nope"}}, "req-x"))
+    with pytest.raises(openai_cls) as info:
+        make_model().invoke("hi")
+    assert isinstance(info.value, AzureAudioServiceError)
+    assert info.value.request_id == "req-x"
 
 
 def test_plain_400_keeps_message_and_request_id(azure: FakeAzure, make_model) -> None:
@@ -291,9 +298,7 @@ def test_api_key_not_in_exception_messages(azure: FakeAzure, make_model, status,
 
 
 def test_api_key_not_in_configuration_errors(azure: FakeAzure, make_model) -> None:
-    from .conftest import refused
-
-    with refused(ValueError) as info:
+    with pytest.raises(ValueError) as info:
         make_model(voice="no-such-voice")
     assert API_KEY not in str(info.value)
 
