@@ -177,6 +177,16 @@ def test_429_retried_then_rate_limit_error(azure: FakeAzure, make_model) -> None
     assert exc.request_id == "req-429"
 
 
+def test_429_retry_after_ms_is_honoured(azure: FakeAzure, make_model) -> None:
+    import time
+
+    azure.push(_rate_limited(ms="150"))
+    start = time.perf_counter()
+    make_model(max_retries=1, modalities=["text"]).invoke("hi")
+    assert time.perf_counter() - start >= 0.14
+    assert azure.calls == 2
+
+
 def test_429_retry_after_seconds_only(azure: FakeAzure, make_model) -> None:
     azure.push(_err(429, RATE_LIMIT_BODY, **{"retry-after": "7"}))
     with pytest.raises(RateLimitError) as info:

@@ -450,3 +450,22 @@ def test_ogg_converted_to_wav_with_codecs(azure: FakeAzure, make_model) -> None:
     part = azure.body()["messages"][0]["content"][1]["input_audio"]
     assert part["format"] == "wav"
     assert base64.b64decode(part["data"])[:4] == b"RIFF"
+
+
+def test_audio_over_20_mb_from_file(azure: FakeAzure, make_model, tmp_path) -> None:
+    header = make_wav(0.01)[:44]
+    path = tmp_path / "long.wav"
+    path.write_bytes(header + b"\x00" * MAX_CHAT_AUDIO_BYTES)
+    with pytest.raises(AudioValidationError, match="20 MB"):
+        make_model().invoke(_ask({"type": "audio", "url": path.as_uri()}))
+    assert azure.calls == 0
+
+
+def test_prepare_input_audio_bytes_limit() -> None:
+    from langchain_azure_audio.audio import prepare_input_audio
+
+    header = make_wav(0.01)[:44]
+    with pytest.raises(AudioValidationError, match="20 MB"):
+        prepare_input_audio(header + b"\x00" * MAX_CHAT_AUDIO_BYTES)
+    ok = prepare_input_audio(make_wav(0.1))
+    assert (ok.format, ok.size) == ("wav", len(make_wav(0.1)))
