@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import os
 import re
 import time
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypedDict
@@ -440,14 +442,14 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
     def _send(self, body: dict[str, Any]) -> str:
         bundle = self._bundle
         api = getattr(bundle.sync.audio, self._endpoint)
-        with service_errors():
+        with service_errors(), _quiet_sdk_deprecation():
             raw = api.with_raw_response.create(**body, extra_headers=bundle.extra_headers)
             return str(raw.http_response.text)
 
     async def _asend(self, body: dict[str, Any]) -> str:
         bundle = self._bundle
         api = getattr(bundle.async_.audio, self._endpoint)
-        with service_errors():
+        with service_errors(), _quiet_sdk_deprecation():
             raw = await api.with_raw_response.create(**body, extra_headers=bundle.extra_headers)
             return str(raw.http_response.text)
 
@@ -917,6 +919,14 @@ class _Loader:
                         f"({self.max_download_bytes})."
                     )
             return bytes(buf)
+
+
+@contextlib.contextmanager
+def _quiet_sdk_deprecation() -> Iterator[None]:
+    """The SDK marks ``audio.translations.create`` deprecated; the Azure endpoint is not."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="deprecated", category=DeprecationWarning)
+        yield
 
 
 # -- responses ---------------------------------------------------------------------------------
