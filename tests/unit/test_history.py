@@ -175,3 +175,27 @@ def test_streamed_reply_round_trips(azure: FakeAzure, make_model) -> None:
         full = full + c
     model.invoke([HumanMessage(content="Hello"), full, HumanMessage(content="Again")])
     assert azure.body()["messages"][1] == {"role": "assistant", "audio": {"id": "audio_stream01"}}
+
+
+def test_audio_without_expiry_is_sent_as_reference() -> None:
+    msg = AIMessage(
+        content=[
+            {"type": "text", "text": "t"},
+            {"type": "audio", "id": "a1", "base64": "AAAA", "mime_type": "audio/wav"},
+        ]
+    )
+    assert convert_messages([msg], now=0) == [{"role": "assistant", "audio": {"id": "a1"}}]
+
+
+def test_audio_reference_with_tool_calls() -> None:
+    msg = AIMessage(
+        content=[
+            {"type": "text", "text": "Let me check."},
+            {"type": "audio", "id": "a2", "base64": "AAAA", "extras": {"expires_at": 10_000}},
+        ],
+        tool_calls=[{"name": "get_weather", "args": {"city": "Rome"}, "id": "call_9"}],
+    )
+    (out,) = convert_messages([msg], now=0)
+    assert out["audio"] == {"id": "a2"}
+    assert out["tool_calls"][0]["id"] == "call_9"
+    assert out["tool_calls"][0]["function"]["arguments"] == '{"city": "Rome"}'

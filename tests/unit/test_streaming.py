@@ -282,3 +282,36 @@ def test_stream_http_error_before_body(azure: FakeAzure, make_model) -> None:
     )
     with pytest.raises(DeploymentNotFoundError):
         list(make_model().stream("hi"))
+
+
+def test_connection_drop_mid_stream(azure: FakeAzure, make_model) -> None:
+    events = audio_stream_events(TRANSCRIPT, PCM)
+
+    def body():
+        yield sse_body(events[:5], done=False)
+        raise httpx2.RemoteProtocolError("peer closed connection without complete body")
+
+    azure.push(
+        lambda req: httpx2.Response(
+            200, content=body(), headers={"content-type": "text/event-stream"}
+        )
+    )
+    with pytest.raises(StreamInterruptedError, match="dropped"):
+        list(make_model().stream("story"))
+
+
+async def test_connection_drop_mid_astream(azure: FakeAzure, make_model) -> None:
+    events = audio_stream_events(TRANSCRIPT, PCM)
+
+    async def body():
+        yield sse_body(events[:5], done=False)
+        raise httpx2.ReadError("connection reset by peer")
+
+    azure.push(
+        lambda req: httpx2.Response(
+            200, content=body(), headers={"content-type": "text/event-stream"}
+        )
+    )
+    with pytest.raises(StreamInterruptedError, match="dropped"):
+        async for _ in make_model().astream("story"):
+            pass
