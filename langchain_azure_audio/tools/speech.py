@@ -582,9 +582,12 @@ class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
     ) -> Iterator[bytes]:
         if head:
             yield head
+        first = True
         for piece in pieces:
             if piece.strip():
-                yield from self._stream_piece(piece.strip(), opts, wire)
+                chunks = self._stream_piece(piece.strip(), opts, wire)
+                yield from chunks if first or wire != "mp3" else _strip_id3(chunks)
+                first = False
 
     def astream_audio(
         self,
@@ -612,16 +615,82 @@ class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
     ) -> AsyncIterator[bytes]:
         if head:
             yield head
-        if isinstance(pieces, AsyncIterable):
-            async for piece in pieces:
-                if piece.strip():
-                    async for chunk in self._astream_piece(piece.strip(), opts, wire):
-                        yield chunk
-        else:
-            for piece in pieces:
-                if piece.strip():
-                    async for chunk in self._astream_piece(piece.strip(), opts, wire):
-                        yield chunk
+        first = True
+        async for piece in _aiter(pieces):
+            if piece.strip():
+                chunks = self._astream_piece(piece.strip(), opts, wire)
+                if not first and wire == "mp3":
+                    chunks = _astrip_id3(chunks)
+                async for chunk in chunks:
+                    yield chunk
+                first = False
+
+
+async def _aiter(items: AsyncIterable[str] | Iterable[str]) -> AsyncIterator[str]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
+
+
+def _id3_length(head: bytes) -> int:
+    """Bytes of the ID3v2 tag at the start of ``head`` (at least 10 bytes), or 0."""
+    if head[:3] != b"ID3":
+        return 0
+    size = 0
+    for byte in head[6:10]:
+        size = (size << 7) | (byte & 0x7F)
+    footer = 10 if head[5] & 0x10 else 0
+    return 10 + size + footer
+
+
+class _Id3Stripper:
+    """Drops a leading ID3v2 tag from a byte stream, so mp3 pieces concatenate cleanly."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+        self.skip: int | None = None
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self.skip is None:
+            self.buf += chunk
+            if len(self.buf) < 10:
+                return b""
+            self.skip = _id3_length(self.buf)
+            chunk, self.buf = self.buf, b""
+        if self.skip:
+            dropped = min(self.skip, len(chunk))
+            self.skip -= dropped
+            chunk = chunk[dropped:]
+        return chunk
+
+    def flush(self) -> bytes:
+        rest, self.buf = self.buf, b""
+        return rest
+
+
+def _strip_id3(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    stripper = _Id3Stripper()
+    for chunk in chunks:
+        out = stripper.feed(chunk)
+        if out:
+            yield out
+    rest = stripper.flush()
+    if rest:
+        yield rest
+
+
+async def _astrip_id3(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    stripper = _Id3Stripper()
+    async for chunk in chunks:
+        out = stripper.feed(chunk)
+        if out:
+            yield out
+    rest = stripper.flush()
+    if rest:
+        yield rest
 
 
 def _sse_audio(event: Any) -> bytes | None:
