@@ -13,11 +13,6 @@ from langchain_azure_audio import AzureAudioChatModel
 from .conftest import DEPLOYMENT, ENDPOINT, FakeAzure
 
 
-@pytest.mark.xfail(
-    reason="core bug: settings._build_clients creates two new SSL contexts (~190 ms) for every "
-    "AzureAudioChatModel construction instead of sharing/lazily creating default http clients",
-    strict=True,
-)
 def test_construction_does_not_build_ssl_context_per_instance(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -34,11 +29,6 @@ def test_construction_does_not_build_ssl_context_per_instance(
     assert len(calls) <= 2
 
 
-@pytest.mark.xfail(
-    reason="core bug: settings._build_clients refuses a model whose only credential is "
-    "azure_async_ad_token_provider (ConfigurationError 'No credentials')",
-    strict=True,
-)
 async def test_async_only_token_provider(azure: FakeAzure) -> None:
     async def provider() -> str:
         return "async-only-token"
@@ -54,11 +44,6 @@ async def test_async_only_token_provider(azure: FakeAzure) -> None:
     assert azure.last.headers["authorization"] == "Bearer async-only-token"
 
 
-@pytest.mark.xfail(
-    reason="core bug: chat_models._block_tokens raises on corrupt wav / invalid base64 audio "
-    "instead of estimating",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "data",
     [
@@ -86,3 +71,21 @@ def test_batch_sends_one_request_per_input(azure: FakeAzure, make_model) -> None
     replies = make_model(modalities=["text"]).batch(["a", "b", "c"])
     assert len(replies) == 3
     assert sorted(azure.body(i)["messages"][0]["content"] for i in range(3)) == ["a", "b", "c"]
+
+
+def test_async_only_token_provider_sync_call_refused(azure: FakeAzure) -> None:
+    from langchain_azure_audio import ConfigurationError
+
+    async def provider() -> str:
+        return "async-only-token"
+
+    model = AzureAudioChatModel(
+        azure_deployment=DEPLOYMENT,
+        azure_endpoint=ENDPOINT,
+        azure_async_ad_token_provider=provider,
+        http_client=azure.client(),
+        modalities=["text"],
+    )
+    with pytest.raises(ConfigurationError, match="azure_ad_token_provider"):
+        model.invoke("hi")
+    assert azure.calls == 0
