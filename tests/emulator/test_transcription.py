@@ -179,3 +179,16 @@ def test_transcript_text_delta_sse_shape(http: httpx2.Client, sentence_wav: byte
     events = [json.loads(b[6:]) for b in r.text.split("\n\n") if b.startswith("data: ")]
     assert events[0]["type"] == "transcript.text.delta" and isinstance(events[0]["delta"], str)
     assert events[-1]["type"] == "transcript.text.done" and "usage" in events[-1]
+
+
+def test_diarized_json(sentence_wav: bytes) -> None:
+    with Emulator(deployments={"diarize": "gpt-4o-transcribe-diarize"}) as emu:
+        http = httpx2.Client(base_url=emu.endpoint, headers={"api-key": emu.api_key})
+        url = deployment_url("diarize", "audio/transcriptions")
+        body = upload(http, url, sentence_wav, response_format="diarized_json").json()
+        assert words(body["text"]) == words(SENTENCE)
+        seg = body["segments"][0]
+        assert seg["type"] == "transcript.text.segment" and seg["speaker"] == "A"
+        assert body["usage"]["type"] == "tokens"
+        srt = upload(http, url, sentence_wav, response_format="srt")
+        assert srt.status_code == 400  # srt/vtt/verbose_json are whisper only
