@@ -614,8 +614,8 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
             source = block.get("input_audio") if kind == "input_audio" else block
             try:
                 raw = block_bytes(source or {})
-            except AzureAudioError:
+                seconds = wav_duration(raw) if sniff_format(raw) == "wav" else len(raw) / 16_000
+            except (AzureAudioError, ValueError):  # unreadable audio: nothing to estimate
                 return 0
-            seconds = wav_duration(raw) if sniff_format(raw) == "wav" else len(raw) / 16_000
             return math.ceil(seconds * _INPUT_AUDIO_TOKENS_PER_SECOND)
         return 0

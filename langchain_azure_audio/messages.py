@@ -213,7 +213,7 @@ def _convert_ai(message: AIMessage, now: float) -> dict[str, Any]:
             }
     if audio_ref is None and isinstance(legacy, Mapping):
         audio_ref = {"id": legacy.get("id"), "expires_at": legacy.get("expires_at")}
-        if not texts and legacy.get("transcript"):
+        if not "".join(texts) and legacy.get("transcript"):
             texts.append(str(legacy["transcript"]))
     text = "".join(texts)
     if audio_ref and audio_ref.get("id"):

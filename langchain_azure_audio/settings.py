@@ -21,11 +21,14 @@ body's ``model``); any dated version selects ``{endpoint}/openai/deployments/{de
 
 from __future__ import annotations
 
+import functools
 import os
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx2
 import openai
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
@@ -44,6 +47,32 @@ _V1_VERSIONS = frozenset({"v1", "latest", "preview"})
 
 TokenProvider = Callable[[], str]
 AsyncTokenProvider = Callable[[], Awaitable[str]]
+
+
+def _async_only_provider() -> str:
+    raise ConfigurationError(
+        "Only an async token provider (azure_async_ad_token_provider) was given, so only the "
+        "async methods (ainvoke, astream, abatch, arun) can authenticate. Pass "
+        "azure_ad_token_provider=... too for sync calls."
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_tls_context() -> ssl.SSLContext:
+    """One TLS context for every client: loading the CA bundle costs ~0.1 s per context."""
+    return httpx2.create_ssl_context()
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_http_client(timeout: float | None) -> httpx2.Client:
+    """One sync connection pool per timeout, shared by every model and tool of the process."""
+    return openai.DefaultHttpxClient(timeout=timeout, verify=_shared_tls_context())
+
+
+def _new_async_http_client(timeout: float | None) -> httpx2.AsyncClient:
+    # Async pools are bound to the event loop that opened their connections, so each model or
+    # tool gets its own; the TLS context (the expensive part) is still shared.
+    return openai.DefaultAsyncHttpxClient(timeout=timeout, verify=_shared_tls_context())
 
 
 @dataclass(frozen=True)
@@ -181,6 +210,8 @@ class AzureAudioSettings(BaseModel):
                 return provider()
 
             async_provider = _async_provider
+        if sync_provider is None and async_provider is not None:
+            sync_provider = _async_only_provider
         return sync_provider, async_provider
 
     def _build_clients(self) -> _Clients:
@@ -189,7 +220,7 @@ class AzureAudioSettings(BaseModel):
         deployment = self._require_deployment()
         sync_provider, async_provider = self._token_providers()
         key = self.api_key.get_secret_value() if self.api_key is not None else None
-        if key is None and sync_provider is None:
+        if key is None and sync_provider is None and async_provider is None:
             raise ConfigurationError(
                 "No credentials for Azure OpenAI: pass api_key=... or set AZURE_OPENAI_API_KEY, "
                 "or pass azure_ad_token_provider=... / azure_credential=... for Microsoft Entra ID."
@@ -200,6 +231,8 @@ class AzureAudioSettings(BaseModel):
             "timeout": self.timeout,
             "default_headers": self.default_headers,
         }
+        sync_http = self.http_client or _shared_http_client(self.timeout)
+        async_http = self.http_async_client or _new_async_http_client(self.timeout)
         if api_version in _V1_VERSIONS:
             base_url = f"{endpoint}/openai/v1"
             extra: dict[str, Any] = {}
@@ -212,12 +245,12 @@ class AzureAudioSettings(BaseModel):
                 sync_key, async_key = sync_provider, async_provider
             return _Clients(
                 sync=openai.OpenAI(
-                    base_url=base_url, api_key=sync_key, http_client=self.http_client, **common
+                    base_url=base_url, api_key=sync_key, http_client=sync_http, **common
                 ),
                 async_=openai.AsyncOpenAI(
                     base_url=base_url,
                     api_key=async_key,
-                    http_client=self.http_async_client,
+                    http_client=async_http,
                     **common,
                 ),
                 extra_headers=extra,
@@ -234,7 +267,7 @@ class AzureAudioSettings(BaseModel):
                 azure_endpoint=endpoint,
                 azure_deployment=deployment,
                 api_version=api_version,
-                http_client=self.http_client,
+                http_client=sync_http,
                 **auth_sync,
                 **common,
             ),
@@ -242,7 +275,7 @@ class AzureAudioSettings(BaseModel):
                 azure_endpoint=endpoint,
                 azure_deployment=deployment,
                 api_version=api_version,
-                http_client=self.http_async_client,
+                http_client=async_http,
                 **auth_async,
                 **common,
             ),
