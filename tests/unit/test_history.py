@@ -96,11 +96,6 @@ def test_langchain_openai_style_history_valid(azure: FakeAzure, make_model) -> N
     assert azure.body()["messages"][2] == {"role": "assistant", "audio": {"id": "audio_lc_1"}}
 
 
-@pytest.mark.xfail(
-    reason="core bug: messages._convert_ai drops the transcript of expired langchain-openai "
-    "style audio when content is '' (sends empty assistant content)",
-    strict=True,
-)
 def test_langchain_openai_style_history_expired(azure: FakeAzure, make_model) -> None:
     ai = AIMessage(
         content="",
