@@ -82,6 +82,10 @@ SPEECH_OUTPUT_FORMATS: frozenset[str] = frozenset({"mp3", "opus", "aac", "flac",
 _WHISPER_RESPONSE_FORMATS = frozenset({"json", "text", "srt", "verbose_json", "vtt"})
 _GPT_TRANSCRIBE_RESPONSE_FORMATS = frozenset({"json", "text"})
 
+_TRANSCRIPTION_INPUT_FORMATS = frozenset(
+    {"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm"}
+)
+
 _API_VERSION_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$")
 
 
@@ -158,6 +162,8 @@ class ModelCapabilities:
                 + (
                     " (srt, vtt and verbose_json need a whisper deployment)."
                     if fmt in _WHISPER_RESPONSE_FORMATS
+                    else " (diarized_json needs a gpt-4o-transcribe-diarize deployment)."
+                    if fmt == "diarized_json"
                     else "."
                 ),
                 option="response_format",
@@ -186,22 +192,27 @@ _REGISTRY: tuple[ModelCapabilities, ...] = (
         aliases=("tts-1-hd", "tts-1", "tts"),
     ),
     ModelCapabilities(
+        family="gpt-4o-transcribe-diarize",
+        kind="transcription",
+        input_formats=_TRANSCRIPTION_INPUT_FORMATS,
+        max_input_bytes=MAX_TRANSCRIPTION_BYTES,
+        response_formats=_GPT_TRANSCRIBE_RESPONSE_FORMATS | {"diarized_json"},
+        supports_stream=True,
+        aliases=("gpt-4o-transcribe-diarize",),
+    ),
+    ModelCapabilities(
         family="gpt-4o-transcribe",
         kind="transcription",
-        input_formats=frozenset(
-            {"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm"}
-        ),
+        input_formats=_TRANSCRIPTION_INPUT_FORMATS,
         max_input_bytes=MAX_TRANSCRIPTION_BYTES,
         response_formats=_GPT_TRANSCRIBE_RESPONSE_FORMATS,
         supports_stream=True,
-        aliases=("gpt-4o-transcribe-diarize", "gpt-4o-mini-transcribe", "gpt-4o-transcribe"),
+        aliases=("gpt-4o-mini-transcribe", "gpt-4o-transcribe"),
     ),
     ModelCapabilities(
         family="whisper",
         kind="transcription",
-        input_formats=frozenset(
-            {"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm"}
-        ),
+        input_formats=_TRANSCRIPTION_INPUT_FORMATS,
         max_input_bytes=MAX_TRANSCRIPTION_BYTES,
         response_formats=_WHISPER_RESPONSE_FORMATS,
         supports_translation=True,

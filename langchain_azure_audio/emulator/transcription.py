@@ -33,7 +33,6 @@ from langchain_azure_audio.errors import AudioValidationError, UnsupportedOption
 __all__ = ["transcribe_upload"]
 
 _STT_RATE = 16000
-_DIARIZE_PREFIX = "gpt-4o-transcribe-diarize"
 _GRANULARITIES = frozenset({"word", "segment"})
 _AUDIO_TOKENS_PER_SECOND = 10
 
@@ -54,17 +53,10 @@ def _validate_options(
     ctx: RequestContext, form: FormData, translate: bool
 ) -> tuple[str, list[str], bool]:
     fmt = _field(form, "response_format") or "json"
-    diarize = ctx.model.lower().startswith(_DIARIZE_PREFIX)
-    if fmt == "diarized_json" and (translate or not diarize):
-        raise invalid(
-            f"response_format 'diarized_json' needs a {_DIARIZE_PREFIX} deployment.",
-            "response_format",
-        )
-    if fmt != "diarized_json":
-        try:
-            ctx.caps.check_response_format(fmt)
-        except UnsupportedOptionError as exc:
-            raise option_error(exc, "response_format") from None
+    try:
+        ctx.caps.check_response_format(fmt)
+    except UnsupportedOptionError as exc:
+        raise option_error(exc, "response_format") from None
     granularities = [
         str(v)
         for key in ("timestamp_granularities[]", "timestamp_granularities")
