@@ -47,6 +47,16 @@ class _Decoder:
             self.data.append(value[1:] if value.startswith(" ") else value)
         return None
 
+    def finish(self, require_done: bool) -> Any | None:
+        """End of input: return a last unterminated event, or raise if ``[DONE]`` never came."""
+        tail = self.line("")
+        if require_done and not self.done:
+            raise StreamInterruptedError(
+                "The stream ended before the service sent [DONE]; the reply is incomplete. "
+                "Retry the request."
+            )
+        return tail
+
 
 def iter_sse_json(lines: Iterator[str], *, require_done: bool = True) -> Iterator[Any]:
     """Yield each ``data:`` event as parsed JSON until ``[DONE]``.
@@ -61,14 +71,9 @@ def iter_sse_json(lines: Iterator[str], *, require_done: bool = True) -> Iterato
             yield event
         if decoder.done:
             return
-    tail = decoder.line("")
+    tail = decoder.finish(require_done)
     if tail is not None:
         yield tail
-    if require_done and not decoder.done:
-        raise StreamInterruptedError(
-            "The stream ended before the service sent [DONE]; the reply is incomplete. Retry the "
-            "request."
-        )
 
 
 async def aiter_sse_json(
@@ -82,11 +87,6 @@ async def aiter_sse_json(
             yield event
         if decoder.done:
             return
-    tail = decoder.line("")
+    tail = decoder.finish(require_done)
     if tail is not None:
         yield tail
-    if require_done and not decoder.done:
-        raise StreamInterruptedError(
-            "The stream ended before the service sent [DONE]; the reply is incomplete. Retry the "
-            "request."
-        )
