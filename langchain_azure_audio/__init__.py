@@ -21,16 +21,28 @@ from langchain_azure_audio.errors import (
     UnsupportedOptionError,
 )
 from langchain_azure_audio.messages import MessageAudio, get_audio, save_audio
+from langchain_azure_audio.runnables import (
+    TextToSpeechRunnable,
+    atranscribe_with_chat_model,
+    chat_model_speech_to_text,
+    speech_to_text,
+    text_to_speech,
+    transcribe_with_chat_model,
+)
 from langchain_azure_audio.tools import (
+    AudioSource,
     AzureAudioTranslationTool,
     AzureSpeechToTextTool,
     AzureTextToSpeechTool,
     ChunkTranscriptionError,
+    SpeechArtifact,
+    TranscriptionArtifact,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AudioSource",
     "AudioValidationError",
     "AuthenticationError",
     "AzureAudioChatModel",
@@ -47,11 +59,19 @@ __all__ = [
     "MessageAudio",
     "RateLimitError",
     "ServiceUnavailableError",
+    "SpeechArtifact",
     "StreamInterruptedError",
+    "TextToSpeechRunnable",
+    "TranscriptionArtifact",
     "UnsupportedOptionError",
     "__version__",
+    "atranscribe_with_chat_model",
     "audio_block",
+    "chat_model_speech_to_text",
     "get_audio",
     "pcm16_to_wav",
     "save_audio",
+    "speech_to_text",
+    "text_to_speech",
+    "transcribe_with_chat_model",
 ]
