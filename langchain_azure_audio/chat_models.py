@@ -7,7 +7,7 @@ import json
 import logging
 import math
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx2
 import openai
@@ -30,15 +30,11 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from langchain_azure_audio._sse import StreamInterruptedError, aiter_sse_json, iter_sse_json
 from langchain_azure_audio.audio import block_bytes, sniff_format, wav_duration
-from langchain_azure_audio.capabilities import (
-    STREAMING_OUTPUT_FORMAT,
-    ModelCapabilities,
-    resolve_model,
-)
+from langchain_azure_audio.capabilities import STREAMING_OUTPUT_FORMAT, ModelKind
 from langchain_azure_audio.errors import (
     AzureAudioError,
     ConfigurationError,
@@ -50,7 +46,7 @@ from langchain_azure_audio.messages import (
     convert_messages,
     message_from_completion,
 )
-from langchain_azure_audio.settings import AzureAudioSettings, _Clients
+from langchain_azure_audio.settings import AzureAudioSettings
 
 __all__ = ["AzureAudioChatModel"]
 
@@ -157,9 +153,6 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
-    model_name: str | None = Field(default=None, alias="model")
-    """The model behind the deployment (``gpt-4o-mini-audio-preview``...); default: deployment."""
-
     voice: str = "alloy"
     """Voice of audio replies."""
 
@@ -186,23 +179,14 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
     stream_usage: bool = True
     """Ask for a usage chunk at the end of streams."""
 
-    validate_options: bool = True
-    """Check voice/format/modalities against the model family before sending."""
-
     extra_voices: list[str] = Field(default_factory=list)
     """Voices to accept in addition to the registry's (for voices newer than this release)."""
 
-    _clients: _Clients | None = PrivateAttr(default=None)
-    _caps: ModelCapabilities | None = PrivateAttr(default=None)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_names(cls, values: Any) -> Any:
-        if isinstance(values, dict):
-            model = values.get("model") or values.get("model_name")
-            if values.get("azure_deployment") is None and model:
-                values["azure_deployment"] = model
-        return values
+    _model_kind: ClassVar[ModelKind | None] = "chat"
+    _model_examples: ClassVar[str] = (
+        "gpt-4o-audio-preview, gpt-4o-mini-audio-preview, gpt-audio; use AzureTextToSpeechTool / "
+        "AzureSpeechToTextTool for speech and transcription"
+    )
 
     @model_validator(mode="after")
     def _validate_model(self) -> AzureAudioChatModel:
@@ -210,20 +194,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
             raise ConfigurationError(
                 "AzureAudioChatModel needs azure_deployment='<deployment name>' (or model=...)."
             )
-        if self.model_name is None:
-            self.model_name = self.azure_deployment
-        if self.validate_options:
-            caps = resolve_model(self.model_name)
-            if caps.kind != "chat":
-                raise UnsupportedOptionError(
-                    f"{self.model_name!r} is a {caps.kind} model; AzureAudioChatModel needs an "
-                    "audio chat model (gpt-4o-audio-preview, gpt-4o-mini-audio-preview, "
-                    "gpt-audio). Use AzureTextToSpeechTool / AzureSpeechToTextTool for speech "
-                    "and transcription.",
-                    option="model",
-                    value=self.model_name,
-                )
-            self._caps = caps
+        if self._resolve_model() is not None:
             self._check_audio_options(self.voice, self.audio_format, self.modalities, False)
         self._clients = self._build_clients()
         return self
@@ -342,12 +313,6 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         payload.update(kwargs)
         return payload, fmt
 
-    @property
-    def _client_bundle(self) -> _Clients:
-        if self._clients is None:  # pragma: no cover - set by the validator
-            self._clients = self._build_clients()
-        return self._clients
-
     @contextlib.contextmanager
     def _service_errors(self) -> Iterator[None]:
         """Translate SDK status errors to typed errors; a dropped stream is an error too."""
@@ -374,7 +339,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
         payload, fmt = self._payload(messages, stop, stream=False, **kwargs)
-        bundle = self._client_bundle
+        bundle = self._bundle
         with self._service_errors():
             raw = bundle.sync.chat.completions.with_raw_response.create(
                 **payload, extra_headers=bundle.extra_headers
@@ -392,7 +357,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         if self.streaming:
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
         payload, fmt = self._payload(messages, stop, stream=False, **kwargs)
-        bundle = self._client_bundle
+        bundle = self._bundle
         with self._service_errors():
             raw = await bundle.async_.chat.completions.with_raw_response.create(
                 **payload, extra_headers=bundle.extra_headers
@@ -427,7 +392,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
     ) -> Iterator[ChatGenerationChunk]:
         payload, _fmt = self._payload(messages, stop, stream=True, **kwargs)
         assembler = StreamAssembler(audio="audio" in payload["modalities"])
-        bundle = self._client_bundle
+        bundle = self._bundle
         with (
             self._service_errors(),
             bundle.sync.chat.completions.with_streaming_response.create(
@@ -452,7 +417,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
     ) -> AsyncIterator[ChatGenerationChunk]:
         payload, _fmt = self._payload(messages, stop, stream=True, **kwargs)
         assembler = StreamAssembler(audio="audio" in payload["modalities"])
-        bundle = self._client_bundle
+        bundle = self._bundle
         with self._service_errors():
             async with bundle.async_.chat.completions.with_streaming_response.create(
                 **payload, extra_headers=bundle.extra_headers

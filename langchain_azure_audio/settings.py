@@ -26,14 +26,27 @@ import os
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx2
 import openai
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 
-from langchain_azure_audio.capabilities import check_api_version
-from langchain_azure_audio.errors import AzureAudioError, ConfigurationError
+from langchain_azure_audio.capabilities import (
+    ModelCapabilities,
+    ModelKind,
+    check_api_version,
+    resolve_model,
+)
+from langchain_azure_audio.errors import AzureAudioError, ConfigurationError, UnsupportedOptionError
 
 __all__ = ["DEFAULT_API_VERSION", "ENTRA_SCOPE", "AzureAudioSettings"]
 
@@ -97,7 +110,13 @@ class AzureAudioSettings(BaseModel):
     """``https://RESOURCE.openai.azure.com`` or the emulator URL; env AZURE_OPENAI_ENDPOINT."""
 
     azure_deployment: str | None = Field(default=None)
-    """The deployment name to call."""
+    """The deployment name to call (defaults to ``model``, else the class's default)."""
+
+    model_name: str | None = Field(default=None, alias="model")
+    """The model behind the deployment (decides the valid options); defaults to the deployment."""
+
+    validate_options: bool = True
+    """Check options against the model family before sending; ``False`` for newer models."""
 
     api_version: str | None = Field(default=None)
     """A dated api-version (>= 2025-01-01-preview) or ``"v1"``; env OPENAI_API_VERSION."""
@@ -143,11 +162,23 @@ class AzureAudioSettings(BaseModel):
                     raise cause from None
             raise
 
+    _clients: _Clients | None = PrivateAttr(default=None)
+    _caps: ModelCapabilities | None = PrivateAttr(default=None)
+
+    _default_deployment: ClassVar[str | None] = None
+    """Deployment used when neither ``azure_deployment`` nor ``model`` is given."""
+    _model_kind: ClassVar[ModelKind | None] = None
+    """The family kind the class serves; others are refused (unless validation is off)."""
+    _model_examples: ClassVar[str] = ""
+
     @model_validator(mode="before")
     @classmethod
     def _read_environment(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
+        if values.get("azure_deployment") is None:
+            model = values.get("model") or values.get("model_name")
+            values["azure_deployment"] = model or cls._default_deployment
         if values.get("azure_endpoint") is None:
             values["azure_endpoint"] = os.environ.get("AZURE_OPENAI_ENDPOINT")
         if values.get("api_version") is None:
@@ -171,6 +202,31 @@ class AzureAudioSettings(BaseModel):
         if self.api_version is not None:
             check_api_version(self.api_version)
         return self
+
+    def _resolve_model(self) -> ModelCapabilities | None:
+        """Default ``model`` to the deployment, resolve its family, refuse the wrong kind."""
+        if self.model_name is None:
+            self.model_name = self.azure_deployment
+        if not self.validate_options:
+            return None
+        caps = resolve_model(self.model_name or "")
+        if self._model_kind is not None and caps.kind != self._model_kind:
+            raise UnsupportedOptionError(
+                f"{self.model_name!r} is a {caps.kind} model; {type(self).__name__} needs a "
+                f"{self._model_kind} deployment ({self._model_examples}). If the deployment "
+                "name hides the model, pass model='<the model it deploys>'.",
+                option="model",
+                value=self.model_name,
+            )
+        self._caps = caps
+        return caps
+
+    @property
+    def _bundle(self) -> _Clients:
+        """The SDK clients, built once (validation already built them)."""
+        if self._clients is None:
+            self._clients = self._build_clients()
+        return self._clients
 
     # -- clients ---------------------------------------------------------------------------
 

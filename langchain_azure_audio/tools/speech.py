@@ -8,22 +8,18 @@ import logging
 import struct
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, TypedDict
+from typing import Any, ClassVar, Literal, TypedDict
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import BaseTool
 from langchain_core.tools.base import ArgsSchema
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from langchain_azure_audio._sse import StreamInterruptedError, aiter_sse_json, iter_sse_json
 from langchain_azure_audio.audio import PCM16_SAMPLE_RATE, mime_for_format, wav_duration
-from langchain_azure_audio.capabilities import (
-    MAX_SPEECH_INPUT_CHARS,
-    ModelCapabilities,
-    resolve_model,
-)
+from langchain_azure_audio.capabilities import MAX_SPEECH_INPUT_CHARS, ModelKind
 from langchain_azure_audio.errors import UnsupportedOptionError
-from langchain_azure_audio.settings import AzureAudioSettings, _Clients
+from langchain_azure_audio.settings import AzureAudioSettings
 from langchain_azure_audio.tools._chunking import join_wav, split_text
 from langchain_azure_audio.tools._common import service_errors, write_output
 
@@ -175,9 +171,6 @@ class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
     args_schema: ArgsSchema | None = SpeechInput
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
 
-    model_name: str | None = Field(default=None, alias="model")
-    """The model behind the deployment (decides voices and whether ``instructions`` work)."""
-
     voice: str = "alloy"
     audio_format: SpeechFormat = "mp3"
     speed: float = Field(default=1.0, ge=0.25, le=4.0)
@@ -200,36 +193,16 @@ class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
     stream_chunk_size: int = Field(default=8192, ge=256)
     """Bytes per chunk when streaming raw audio."""
 
-    validate_options: bool = True
     extra_voices: list[str] = Field(default_factory=list)
 
-    _clients: _Clients | None = PrivateAttr(default=None)
-    _caps: ModelCapabilities | None = PrivateAttr(default=None)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_names(cls, values: Any) -> Any:
-        if isinstance(values, dict):
-            model = values.get("model") or values.get("model_name")
-            if values.get("azure_deployment") is None:
-                values["azure_deployment"] = model or "gpt-4o-mini-tts"
-        return values
+    _default_deployment: ClassVar[str | None] = "gpt-4o-mini-tts"
+    _model_kind: ClassVar[ModelKind | None] = "speech"
+    _model_examples: ClassVar[str] = "gpt-4o-mini-tts, tts-1, tts-1-hd"
 
     @model_validator(mode="after")
     def _validate_tool(self) -> AzureTextToSpeechTool:
-        if self.model_name is None:
-            self.model_name = self.azure_deployment
-        if self.validate_options:
-            caps = resolve_model(self.model_name or "")
-            if caps.kind != "speech":
-                raise UnsupportedOptionError(
-                    f"{self.model_name!r} is a {caps.kind} model; AzureTextToSpeechTool needs a "
-                    "speech deployment (gpt-4o-mini-tts, tts-1, tts-1-hd). If the deployment "
-                    "name hides the model, pass model='tts-1' (for example).",
-                    option="model",
-                    value=self.model_name,
-                )
-            self._caps = caps
+        caps = self._resolve_model()
+        if caps is not None:
             self._resolve(None, None, None, None)
             if not caps.supports_instructions and self.args_schema is SpeechInput:
                 self.args_schema = _LegacySpeechInput
@@ -237,12 +210,6 @@ class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
         return self
 
     # -- options -----------------------------------------------------------------------------
-
-    @property
-    def _bundle(self) -> _Clients:
-        if self._clients is None:  # pragma: no cover - set by the validator
-            self._clients = self._build_clients()
-        return self._clients
 
     def _resolve(
         self,

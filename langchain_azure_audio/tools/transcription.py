@@ -22,13 +22,13 @@ import openai
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import BaseTool
 from langchain_core.tools.base import ArgsSchema
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from langchain_azure_audio.audio import mime_for_format, sniff_format, wav_duration
 from langchain_azure_audio.capabilities import (
     MAX_TRANSCRIPTION_BYTES,
     ModelCapabilities,
-    resolve_model,
+    ModelKind,
 )
 from langchain_azure_audio.errors import (
     AudioValidationError,
@@ -36,7 +36,7 @@ from langchain_azure_audio.errors import (
     ConfigurationError,
     UnsupportedOptionError,
 )
-from langchain_azure_audio.settings import AzureAudioSettings, _Clients
+from langchain_azure_audio.settings import AzureAudioSettings
 from langchain_azure_audio.tools._chunking import (
     ChunkSpan,
     ChunkTranscript,
@@ -169,9 +169,6 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
 
-    model_name: str | None = Field(default=None, alias="model")
-    """The model behind the deployment (whisper, gpt-4o-transcribe...)."""
-
     transcript_format: ResponseFormat = "json"
     """The service's ``response_format``: json, text, srt, vtt, verbose_json (the last three are
     whisper only). Named ``transcript_format`` because ``response_format`` is the tool's own."""
@@ -213,44 +210,20 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
 
     max_download_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
 
-    validate_options: bool = True
-
-    _clients: _Clients | None = PrivateAttr(default=None)
-    _caps: ModelCapabilities | None = PrivateAttr(default=None)
-
-    _default_deployment: ClassVar[str] = "whisper"
+    _default_deployment: ClassVar[str | None] = "whisper"
+    _model_kind: ClassVar[ModelKind | None] = "transcription"
+    _model_examples: ClassVar[str] = "whisper, gpt-4o-transcribe, gpt-4o-mini-transcribe"
     _endpoint: ClassVar[Literal["transcriptions", "translations"]] = "transcriptions"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_names(cls, values: Any) -> Any:
-        if isinstance(values, dict):
-            model = values.get("model") or values.get("model_name")
-            if values.get("azure_deployment") is None:
-                values["azure_deployment"] = model or cls._default_deployment
-        return values
 
     @model_validator(mode="after")
     def _validate_tool(self) -> _AudioToTextTool:
-        if self.model_name is None:
-            self.model_name = self.azure_deployment
         if self.max_chunk_bytes > MAX_TRANSCRIPTION_BYTES:
             raise ConfigurationError(
                 f"max_chunk_bytes cannot exceed the service's limit of {MAX_TRANSCRIPTION_BYTES} "
                 "bytes."
             )
-        if self.validate_options:
-            caps = resolve_model(self.model_name or "")
-            if caps.kind != "transcription":
-                raise UnsupportedOptionError(
-                    f"{self.model_name!r} is a {caps.kind} model; {type(self).__name__} needs a "
-                    "transcription deployment (whisper, gpt-4o-transcribe, "
-                    "gpt-4o-mini-transcribe). If the deployment name hides the model, pass "
-                    "model='whisper' (for example).",
-                    option="model",
-                    value=self.model_name,
-                )
-            self._caps = caps
+        caps = self._resolve_model()
+        if caps is not None:
             self._check_family(caps)
         self._resolve_call(None, None, None, None, None)
         self._clients = self._build_clients()
@@ -258,12 +231,6 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
 
     def _check_family(self, caps: ModelCapabilities) -> None:
         """Subclass hook: refuse families the endpoint does not serve."""
-
-    @property
-    def _bundle(self) -> _Clients:
-        if self._clients is None:  # pragma: no cover - set by the validator
-            self._clients = self._build_clients()
-        return self._clients
 
     @property
     def _default_granularities(self) -> tuple[str, ...]:
