@@ -20,14 +20,11 @@ Run: ``bash scripts/demo.sh`` (sets up a virtual environment first) or
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
+from _common import service  # a sibling module of the recipe
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
@@ -49,51 +46,6 @@ def get_weather(city: str) -> str:
     """Return the current weather of a city."""
     forecasts = {"paris": "sunny and 21 degrees", "london": "light rain and 14 degrees"}
     return f"It is {forecasts.get(city.strip().lower(), 'mild and 18 degrees')} in {city}."
-
-
-@contextlib.contextmanager
-def service() -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield (description, settings per kind) for Azure when configured, else the emulator."""
-    if os.environ.get("AZURE_OPENAI_ENDPOINT") and os.environ.get("AZURE_OPENAI_API_KEY"):
-        base: dict[str, Any] = {}  # endpoint, key and api-version come from the environment
-        yield (
-            "Azure OpenAI",
-            {
-                "chat": {
-                    **base,
-                    "azure_deployment": os.environ.get(
-                        "AZURE_OPENAI_CHAT_DEPLOYMENT", "gpt-4o-mini-audio-preview"
-                    ),
-                },
-                "tts": {
-                    **base,
-                    "azure_deployment": os.environ.get(
-                        "AZURE_OPENAI_TTS_DEPLOYMENT", "gpt-4o-mini-tts"
-                    ),
-                },
-                "stt": {
-                    **base,
-                    "azure_deployment": os.environ.get("AZURE_OPENAI_STT_DEPLOYMENT", "whisper"),
-                },
-            },
-        )
-        return
-    from langchain_azure_audio.emulator import Emulator
-
-    with Emulator() as emu:
-        base = {
-            "azure_endpoint": emu.endpoint,
-            "api_key": emu.api_key,
-            "api_version": emu.api_version,
-        }
-        yield (
-            f"the local emulator at {emu.endpoint}",
-            {
-                "chat": {**base, "azure_deployment": "gpt-4o-mini-audio-preview"},
-                "tts": {**base, "azure_deployment": "gpt-4o-mini-tts"},
-                "stt": {**base, "azure_deployment": "whisper"},
-            },
-        )
 
 
 def step(title: str) -> None:

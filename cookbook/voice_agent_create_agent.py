@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import argparse
 import ast
-import contextlib
 import operator
-import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _common import service
 from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
@@ -81,47 +80,6 @@ def get_capital(country: str) -> str:
     """Look up the capital city of a country."""
     capital = CAPITALS.get(country.strip().lower())
     return f"The capital of {country} is {capital}" if capital else f"{country} is not listed"
-
-
-@contextlib.contextmanager
-def service() -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
-    """Settings per kind (chat, tts, stt): Azure when configured, else a local emulator."""
-    if os.environ.get("AZURE_OPENAI_ENDPOINT") and os.environ.get("AZURE_OPENAI_API_KEY"):
-        yield (
-            "Azure OpenAI",
-            {
-                "chat": {
-                    "azure_deployment": os.environ.get(
-                        "AZURE_OPENAI_CHAT_DEPLOYMENT", "gpt-4o-mini-audio-preview"
-                    )
-                },
-                "tts": {
-                    "azure_deployment": os.environ.get(
-                        "AZURE_OPENAI_TTS_DEPLOYMENT", "gpt-4o-mini-tts"
-                    )
-                },
-                "stt": {
-                    "azure_deployment": os.environ.get("AZURE_OPENAI_STT_DEPLOYMENT", "whisper")
-                },
-            },
-        )
-        return
-    from langchain_azure_audio.emulator import Emulator
-
-    with Emulator() as emu:
-        base = {
-            "azure_endpoint": emu.endpoint,
-            "api_key": emu.api_key,
-            "api_version": emu.api_version,
-        }
-        yield (
-            f"the local emulator at {emu.endpoint}",
-            {
-                "chat": {**base, "azure_deployment": "gpt-4o-mini-audio-preview"},
-                "tts": {**base, "azure_deployment": "gpt-4o-mini-tts"},
-                "stt": {**base, "azure_deployment": "whisper"},
-            },
-        )
 
 
 def run(out_dir: Path, question_path: Path | None = None) -> dict[str, Any]:

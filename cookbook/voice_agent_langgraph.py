@@ -28,7 +28,8 @@ from langgraph.prebuilt import ToolNode
 from langchain_azure_audio import AzureAudioChatModel, AzureSpeechToTextTool, AzureTextToSpeechTool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from voice_agent_create_agent import QUESTION, calculator, get_capital, service
+from _common import service
+from voice_agent_create_agent import QUESTION, calculator, get_capital
 
 SYSTEM = (
     "You are a voice assistant. Use the tools for arithmetic and capitals and answer in one or "
