@@ -6,10 +6,10 @@ streamed audio to one ``json.loads`` per event and lets the caller see whether `
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from langchain_azure_audio import _json
 from langchain_azure_audio.errors import AzureAudioError
 
 __all__ = ["StreamInterruptedError", "aiter_sse_json", "iter_sse_json"]
@@ -34,7 +34,7 @@ class _Decoder:
             if text == "[DONE]":
                 self.done = True
                 return None
-            event = json.loads(text)
+            event = _json.loads(text)
             if isinstance(event, dict) and event.get("error") and len(event) <= 2:
                 err = event["error"]
                 message = err.get("message") if isinstance(err, dict) else str(err)

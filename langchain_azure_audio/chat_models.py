@@ -32,6 +32,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from langchain_azure_audio import _json
 from langchain_azure_audio._sse import StreamInterruptedError, aiter_sse_json, iter_sse_json
 from langchain_azure_audio.audio import block_bytes, sniff_format, wav_duration
 from langchain_azure_audio.capabilities import STREAMING_OUTPUT_FORMAT, ModelKind
@@ -46,7 +47,7 @@ from langchain_azure_audio.messages import (
     convert_messages,
     message_from_completion,
 )
-from langchain_azure_audio.settings import AzureAudioSettings
+from langchain_azure_audio.settings import AzureAudioSettings, _Clients
 
 __all__ = ["AzureAudioChatModel"]
 
@@ -327,6 +328,10 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
                 "Retry the request."
             ) from exc
 
+    @staticmethod
+    def _request_headers(bundle: _Clients) -> dict[str, Any]:
+        return {"Content-Type": "application/json", **bundle.extra_headers}
+
     # -- generation --------------------------------------------------------------------------
 
     def _generate(
@@ -341,10 +346,13 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         payload, fmt = self._payload(messages, stop, stream=False, **kwargs)
         bundle = self._bundle
         with self._service_errors():
-            raw = bundle.sync.chat.completions.with_raw_response.create(
-                **payload, extra_headers=bundle.extra_headers
+            response = bundle.sync.post(
+                "/chat/completions",
+                cast_to=httpx2.Response,
+                content=_json.dumps(payload),
+                options={"headers": self._request_headers(bundle)},
             )
-            data = json.loads(raw.http_response.content)
+            data = _json.loads(response.content)
         return self._result(data, fmt)
 
     async def _agenerate(
@@ -359,10 +367,13 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         payload, fmt = self._payload(messages, stop, stream=False, **kwargs)
         bundle = self._bundle
         with self._service_errors():
-            raw = await bundle.async_.chat.completions.with_raw_response.create(
-                **payload, extra_headers=bundle.extra_headers
+            response = await bundle.async_.post(
+                "/chat/completions",
+                cast_to=httpx2.Response,
+                content=_json.dumps(payload),
+                options={"headers": self._request_headers(bundle)},
             )
-            data = json.loads(raw.http_response.content)
+            data = _json.loads(response.content)
         return self._result(data, fmt)
 
     def _result(self, data: Mapping[str, Any], fmt: str) -> ChatResult:
