@@ -14,7 +14,8 @@ b. streaming: time to first audio (TTFA) and total stream time, unpaced (client 
    paced (the server sleeps before every chunk, like a real service). The decoded audio of ours
    and of the SDK is checked byte for byte against what the server sent.
 c. memory: peak memory while sending a ~19.5 MB wav (base64 ``input_audio``), each contender in
-   a fresh subprocess: tracemalloc peak and peak-RSS growth, as multiples of the payload.
+   a fresh subprocess: peak-RSS growth (the real cost) and the tracemalloc peak (an upper bound:
+   it counts every reallocation of orjson's growing output buffer), as multiples of the payload.
 
 Rounds are interleaved (every round runs each contender once, order rotated and reversed on
 alternate rounds) so that drift of a noisy machine hits all contenders alike.
@@ -85,52 +86,10 @@ def _versions() -> dict[str, str]:
 # -- contenders ---------------------------------------------------------------------------------
 
 
-def _clients_of(model: Any) -> Any:
-    """The model's SDK client bundle, whatever the current name of the private accessor."""
-    for name in ("_bundle", "_client_bundle"):
-        try:
-            return getattr(model, name)
-        except AttributeError:
-            continue
-    raise AttributeError("cannot find the SDK clients of the chat model")
-
-
-def _whatif_class() -> type:
-    """Our model with the two changes suggested in README.md, to measure them (not shipped).
-
-    ``_generate`` sends the payload through the SDK's low-level ``post`` (keeps retries, auth,
-    typed errors; skips the SDK's per-request ``maybe_transform`` of the params) as orjson bytes
-    passed as ``content`` (one copy of a big audio payload instead of ``json.dumps`` str + UTF-8
-    bytes), and parses the reply with orjson.
-    """
-    import httpx2
-    import orjson
-
+def _ours(url: str, deployment: str, **kw: Any) -> Any:
     from langchain_azure_audio import AzureAudioChatModel
 
-    class WhatIfChatModel(AzureAudioChatModel):
-        def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
-            payload, fmt = self._payload(messages, stop, stream=False, **kwargs)
-            bundle = _clients_of(self)
-            headers = {"Content-Type": "application/json", **bundle.extra_headers}
-            with self._service_errors():
-                response = bundle.sync.post(
-                    "/chat/completions",
-                    content=orjson.dumps(payload),
-                    cast_to=httpx2.Response,
-                    options={"headers": headers},
-                )
-                data = orjson.loads(response.content)
-            return self._result(data, fmt)
-
-    return WhatIfChatModel
-
-
-def _ours(url: str, deployment: str, *, whatif: bool = False, **kw: Any) -> Any:
-    from langchain_azure_audio import AzureAudioChatModel
-
-    cls = _whatif_class() if whatif else AzureAudioChatModel
-    return cls(
+    return AzureAudioChatModel(
         azure_endpoint=url,
         azure_deployment=deployment,
         model=MODEL,
@@ -164,9 +123,6 @@ def _endpoint(url: str, deployment: str) -> str:
     return f"{url}/openai/deployments/{deployment}/chat/completions?api-version={API_VERSION}"
 
 
-WHATIF = "what-if: ours + SDK post() + orjson"
-
-
 def invoke_contenders(
     url: str, client: Callable[[], Any] | None = None
 ) -> dict[str, Callable[[], str | bytes]]:
@@ -180,7 +136,6 @@ def invoke_contenders(
 
     make = client or (lambda: httpx2.Client(timeout=120))
     ours = _ours(url, DEPLOYMENT, audio_format="wav", http_client=make())
-    whatif = _ours(url, DEPLOYMENT, whatif=True, audio_format="wav", http_client=make())
     sdk = _sdk(url, http_client=make())
     lc = _lc(url, DEPLOYMENT, "wav", http_client=make())
     http = make()
@@ -204,9 +159,6 @@ def invoke_contenders(
     def f_lc() -> str:
         return lc.invoke("hi").additional_kwargs["audio"]["data"]
 
-    def f_whatif() -> str:
-        return whatif.invoke("hi").content[1]["base64"]
-
     def f_httpx() -> bytes:
         return http.post(endpoint, content=json.dumps(body).encode(), headers=headers).content
 
@@ -219,7 +171,6 @@ def invoke_contenders(
         SDK: f_sdk,
         "langchain-openai": f_lc,
         "ours, _generate only": f_ours_generate,
-        WHATIF: f_whatif,
         "httpx2 POST + json.loads": f_httpx_json,
         "httpx2 POST (floor)": f_httpx,
     }
@@ -444,17 +395,6 @@ def memory_child(which: str, url: str) -> None:
         def call() -> None:
             model.invoke([message])
 
-    elif which == WHATIF:
-        from langchain_core.messages import HumanMessage
-
-        model = _ours(url, SMALL_REPLY_DEPLOYMENT, whatif=True, modalities=["text"])
-        model.invoke("warm-up")
-        message = HumanMessage(content=[{"type": "text", "text": "hi"}, audio_block(wav)])
-        payload_size = len(message.content[1]["base64"])
-
-        def call() -> None:
-            model.invoke([message])
-
     elif which == SDK:
         sdk = _sdk(url)
         sdk.chat.completions.create(model=SMALL_REPLY_DEPLOYMENT, messages=small)
@@ -517,7 +457,7 @@ def memory_child(which: str, url: str) -> None:
 
 def run_memory(url: str, budget_s: float) -> list[dict[str, Any]]:
     rows = []
-    for which in (OURS, SDK, WHATIF, "httpx2 (floor)"):
+    for which in (OURS, SDK, "httpx2 (floor)"):
         proc = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--memory-child", which, url],
             capture_output=True,
@@ -637,20 +577,26 @@ def stream_table(
     )
 
 
+TRACEMALLOC_NOTE = (
+    "tracemalloc peak is an upper bound: it counts every reallocation of orjson's growing "
+    "output buffer as if all coexisted, so read peak-RSS growth for real memory."
+)
+
+
 def memory_table(rows: list[dict[str, Any]]) -> str:
     mb = 1024 * 1024
     sdk = next(r for r in rows if r["which"] == SDK)
     out = []
     for r in rows:
-        rss = r["rss_growth"]
+        rss, sdk_rss = r["rss_growth"], sdk["rss_growth"]
         out.append(
             [
                 r["which"],
                 f"{r['payload_bytes'] / mb:.1f}",
-                f"{r['traced_peak'] / mb:.1f}",
-                f"**{r['traced_peak'] / r['payload_bytes']:.2f}x**",
-                f"{r['traced_peak'] / sdk['traced_peak']:.2f}",
-                f"{rss / mb:.1f} ({rss / r['payload_bytes']:.2f}x)" if rss is not None else "n/a",
+                f"**{rss / r['payload_bytes']:.2f}x**" if rss is not None else "n/a",
+                f"{rss / mb:.1f}" if rss is not None else "n/a",
+                f"{rss / sdk_rss:.2f}" if rss is not None and sdk_rss else "n/a",
+                f"{r['traced_peak'] / mb:.1f} ({r['traced_peak'] / r['payload_bytes']:.2f}x)",
                 f"{r['seconds'] * 1000:.0f}",
             ]
         )
@@ -658,13 +604,29 @@ def memory_table(rows: list[dict[str, Any]]) -> str:
         [
             "contender",
             "base64 payload MiB",
-            "tracemalloc peak MiB",
-            "peak ÷ payload",
-            "peak ÷ SDK peak",
-            "peak-RSS growth MiB (÷ payload)",
+            "peak-RSS growth ÷ payload",
+            "peak-RSS growth MiB",
+            "RSS growth ÷ SDK",
+            "tracemalloc peak MiB (÷ payload), upper bound",
             "one call ms",
         ],
         out,
+    )
+
+
+def _memory_headline(rows: list[dict[str, Any]]) -> str:
+    """Headline sentence for (c), led by the real (RSS) cost; empty without the section."""
+    by = {r["which"]: r for r in rows}
+    if OURS not in by or SDK not in by or by[OURS]["rss_growth"] is None:
+        return ""
+    ours, sdk = by[OURS], by[SDK]
+    return (
+        " Memory sending a ~19.5 MB wav: peak-RSS growth "
+        f"**{ours['rss_growth'] / ours['payload_bytes']:.2f}x** the base64 payload "
+        f"(SDK {sdk['rss_growth'] / sdk['payload_bytes']:.2f}x, ours ÷ SDK "
+        f"**{ours['rss_growth'] / sdk['rss_growth']:.2f}x**); tracemalloc peak "
+        f"{ours['traced_peak'] / ours['payload_bytes']:.2f}x is an upper bound (orjson buffer "
+        "growth), not real memory."
     )
 
 
@@ -761,9 +723,15 @@ def main() -> int:
         t = time.perf_counter()
         pcm = stream_pcm()
         stream_md = []
-        for label, deployment, n in (
-            ("unpaced (client CPU cost)", DEPLOYMENT, s_rounds),
-            (f"paced, {args.pace_ms} ms before each chunk", f"paced-{args.pace_ms}", p_rounds),
+        stream_ours: dict[str, tuple[float, float]] = {}  # label -> (TTFA, total) ÷ SDK
+        for key, label, deployment, n in (
+            ("unpaced", "unpaced (client CPU cost)", DEPLOYMENT, s_rounds),
+            (
+                "paced",
+                f"paced, {args.pace_ms} ms before each chunk",
+                f"paced-{args.pace_ms}",
+                p_rounds,
+            ),
         ):
             sfns = stream_contenders(url, deployment)
             for fn in sfns.values():
@@ -781,6 +749,10 @@ def main() -> int:
                 else:
                     audio_ok[k] = "**MISMATCH**"
             table = stream_table(ttfa, total, audio_ok)
+            stream_ours[key] = (
+                statistics.median(ttfa[OURS]) / statistics.median(ttfa[SDK]),
+                statistics.median(total[OURS]) / statistics.median(total[SDK]),
+            )
             title = f"stream, {label}, {n_st} rounds"
             print(f"\n(b) {title}\n{table}")
             stream_md.append(f"### {title}\n\n{table}")
@@ -788,12 +760,15 @@ def main() -> int:
 
         # c. memory -------------------------------------------------------------------------
         mem_md = ""
+        mem_rows: list[dict[str, Any]] = []
         if not args.no_memory:
             t = time.perf_counter()
             mem_rows = run_memory(url, 120.0)
             mem_md = memory_table(mem_rows)
             timings["c"] = time.perf_counter() - t
-            print(f"\n(c) memory, ~19.5 MB wav in one input_audio part\n{mem_md}")
+            print(
+                f"\n(c) memory, ~19.5 MB wav in one input_audio part\n{mem_md}\n{TRACEMALLOC_NOTE}"
+            )
 
         if args.profile:
             print(profile_invoke(url, args.profile))
@@ -820,8 +795,11 @@ def main() -> int:
         f"{inv['langchain-openai']['ratio']:.2f}x, CPU in-process "
         f"{cpu['langchain-openai']['ratio']:.2f}x. Bare httpx2 POST: wall "
         f"{inv['httpx2 POST (floor)']['ratio']:.2f}x, CPU in-process "
-        f"{cpu['httpx2 POST (floor)']['ratio']:.2f}x. What-if (`post()` + orjson): wall "
-        f"{inv[WHATIF]['ratio']:.2f}x, CPU in-process {cpu[WHATIF]['ratio']:.2f}x.\n"
+        f"{cpu['httpx2 POST (floor)']['ratio']:.2f}x. Streaming (ours): unpaced TTFA "
+        f"**{stream_ours['unpaced'][0]:.2f}x**, total **{stream_ours['unpaced'][1]:.2f}x**; "
+        f"paced TTFA {stream_ours['paced'][0]:.2f}x, total {stream_ours['paced'][1]:.2f}x."
+        + _memory_headline(mem_rows)
+        + "\n"
     )
     md.append(f"\n## (a) invoke over loopback, ~1 MB base64 audio reply, {n_inv} rounds\n\n")
     md.append(inv_md + "\n")
@@ -830,7 +808,9 @@ def main() -> int:
     md.append(f"\n## (b) streaming (pcm16, {len(pcm)} bytes of audio in {pieces} pieces)\n")
     md.extend(f"\n{s}\n" for s in stream_md)
     if mem_md:
-        md.append(f"\n## (c) peak memory sending a ~19.5 MB wav\n\n{mem_md}\n")
+        md.append(
+            f"\n## (c) peak memory sending a ~19.5 MB wav\n\n{mem_md}\n\n{TRACEMALLOC_NOTE}\n"
+        )
     Path(args.results).write_text("".join(md))
     print(f"\nwrote {args.results} ({elapsed:.0f} s)")
     return 0
