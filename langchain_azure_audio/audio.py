@@ -37,10 +37,12 @@ __all__ = [
     "PCM16_MIME_TYPE",
     "PCM16_SAMPLE_RATE",
     "PreparedAudio",
+    "WavInfo",
     "atomic_write",
     "audio_block",
     "format_for_mime",
     "mime_for_format",
+    "parse_wav_header",
     "pcm16_to_wav",
     "prepare_input_audio",
     "sniff_format",
@@ -140,11 +142,19 @@ def sniff_format(data: bytes) -> str | None:
 
 
 @dataclass(frozen=True)
-class _WavInfo:
+class WavInfo:
+    """What a wav header says: layout, and where the samples are."""
+
     channels: int
     sample_rate: int
     sample_width: int
+    """Bytes per sample (2 for 16-bit)."""
     data_bytes: int
+    """Size of the sample data actually present (streamed headers: to the end of the file)."""
+    format_tag: int = 1
+    """1 for integer PCM (WAVE_FORMAT_EXTENSIBLE resolved to its sub-format)."""
+    data_offset: int = 0
+    """Where the sample data starts in the file."""
 
     @property
     def duration(self) -> float:
@@ -152,10 +162,18 @@ class _WavInfo:
         return self.data_bytes / (frame * self.sample_rate) if frame and self.sample_rate else 0.0
 
 
-def _parse_wav_header(prefix: bytes, total_size: int) -> _WavInfo:
-    """Walk the RIFF chunks in ``prefix`` (the start of a file of ``total_size`` bytes)."""
+def parse_wav_header(prefix: bytes, total_size: int | None = None) -> WavInfo:
+    """Walk the RIFF chunks of a wav file (or its first bytes, when ``total_size`` is given).
+
+    Raises:
+        AudioValidationError: not a wav file, or no ``fmt ``/``data`` chunk in ``prefix``.
+    """
+    if total_size is None:
+        total_size = len(prefix)
+    if sniff_format(prefix[:12]) != "wav":
+        raise AudioValidationError("Not a wav file (no RIFF/WAVE header).")
     pos = 12
-    fmt: tuple[int, int, int] | None = None
+    fmt: tuple[int, int, int, int] | None = None
     while pos + 8 <= len(prefix):
         chunk_id = prefix[pos : pos + 4]
         (size,) = struct.unpack_from("<I", prefix, pos + 4)
@@ -163,17 +181,19 @@ def _parse_wav_header(prefix: bytes, total_size: int) -> _WavInfo:
         if chunk_id == b"fmt ":
             if body + 16 > len(prefix):
                 break
-            _tag, channels, rate, _byte_rate, _align, bits = struct.unpack_from(
+            tag, channels, rate, _byte_rate, _align, bits = struct.unpack_from(
                 "<HHIIHH", prefix, body
             )
-            fmt = (channels, rate, max(bits // 8, 1))
+            if tag == 0xFFFE and size >= 40 and body + 26 <= len(prefix):
+                (tag,) = struct.unpack_from("<H", prefix, body + 24)  # EXTENSIBLE sub-format
+            fmt = (tag, channels, rate, max(bits // 8, 1))
         elif chunk_id == b"data":
             if fmt is None:
                 raise AudioValidationError("Corrupt wav audio: the data chunk comes before 'fmt '.")
-            channels, rate, width = fmt
+            tag, channels, rate, width = fmt
             available = max(total_size - body, 0)
             data_bytes = available if size in (0, 0xFFFFFFFF) else min(size, available)
-            return _WavInfo(channels, rate, width, data_bytes)
+            return WavInfo(channels, rate, width, data_bytes, tag, body)
         pos = body + size + (size & 1)
     raise AudioValidationError(
         "Corrupt wav audio: no 'fmt ' and 'data' chunks in the header. Re-export the file as "
@@ -183,7 +203,7 @@ def _parse_wav_header(prefix: bytes, total_size: int) -> _WavInfo:
 
 def wav_duration(data: bytes) -> float:
     """Duration in seconds of a wav file, read from its header."""
-    return _parse_wav_header(data[:65536], len(data)).duration
+    return parse_wav_header(data[:65536], len(data)).duration
 
 
 def pcm16_to_wav(pcm: bytes, *, sample_rate: int = PCM16_SAMPLE_RATE, channels: int = 1) -> bytes:
@@ -223,7 +243,7 @@ def _too_large(size: int, limit: int) -> AudioValidationError:
 
 def _check_decodable(data: bytes, fmt: str) -> None:
     if fmt == "wav":
-        info = _parse_wav_header(data, len(data))
+        info = parse_wav_header(data, len(data))
         if info.data_bytes == 0:
             raise AudioValidationError("The wav audio has no samples (empty data chunk).")
     elif fmt == "mp3" and len(data) < 128:
@@ -263,7 +283,7 @@ def prepare_input_audio(
         fmt = sniff_format(prefix)
         if fmt in allowed_formats:
             if fmt == "wav":
-                info = _parse_wav_header(prefix, est_size)
+                info = parse_wav_header(prefix, est_size)
                 if info.data_bytes == 0:
                     raise AudioValidationError("The wav audio has no samples (empty data chunk).")
             elif est_size < 128:

@@ -30,13 +30,12 @@ from __future__ import annotations
 import array
 import math
 import re
-import struct
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_azure_audio.errors import AudioValidationError
+from langchain_azure_audio.audio import parse_wav_header
 
 __all__ = [
     "ChunkSpan",
@@ -175,38 +174,17 @@ def wav_to_pcm16(data: bytes) -> tuple[bytes, int] | None:
     Raises:
         AudioValidationError: not a wav file, or no ``fmt ``/``data`` chunk.
     """
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise AudioValidationError("Not a wav file (no RIFF/WAVE header).")
-    pos = 12
-    fmt: tuple[int, int, int, int] | None = None
-    while pos + 8 <= len(data):
-        chunk_id = data[pos : pos + 4]
-        (size,) = struct.unpack_from("<I", data, pos + 4)
-        body = pos + 8
-        if chunk_id == b"fmt ":
-            if body + 16 > len(data):
-                break
-            tag, channels, rate, _byte_rate, _align, bits = struct.unpack_from(
-                "<HHIIHH", data, body
-            )
-            if tag == 0xFFFE and size >= 40:  # WAVE_FORMAT_EXTENSIBLE: sub-format GUID
-                (tag,) = struct.unpack_from("<H", data, body + 24)
-            fmt = (tag, channels, rate, bits)
-        elif chunk_id == b"data":
-            if fmt is None:
-                raise AudioValidationError("Corrupt wav audio: the data chunk comes before 'fmt '.")
-            tag, channels, rate, bits = fmt
-            if tag != 1 or bits != 16 or channels < 1 or rate <= 0:
-                return None
-            end = len(data) if size in (0, 0xFFFFFFFF) else min(body + size, len(data))
-            pcm = data[body:end]
-            frame = 2 * channels
-            pcm = pcm[: len(pcm) - len(pcm) % frame]
-            if channels > 1:
-                pcm = _downmix(pcm, channels)
-            return pcm, rate
-        pos = body + size + (size & 1)
-    raise AudioValidationError("Corrupt wav audio: no 'fmt ' and 'data' chunks.")
+    info = parse_wav_header(data)
+    if info.format_tag != 1 or info.sample_width != 2 or info.channels < 1:
+        return None
+    if info.sample_rate <= 0:
+        return None
+    pcm = data[info.data_offset : info.data_offset + info.data_bytes]
+    frame = 2 * info.channels
+    pcm = pcm[: len(pcm) - len(pcm) % frame]
+    if info.channels > 1:
+        pcm = _downmix(pcm, info.channels)
+    return pcm, info.sample_rate
 
 
 def _samples(pcm: bytes) -> array.array[int]:

@@ -237,25 +237,25 @@ async def test_azure_credential_async(azure: FakeAzure, make_model) -> None:
 
 
 def test_environment_variables(azure: FakeAzure, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://env-resource.openai.azure.com")
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://test-env-resource.openai.azure.com")
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "env-key")
     monkeypatch.setenv("OPENAI_API_VERSION", "2025-01-01-preview")
     model = AzureAudioChatModel(
         azure_deployment=DEPLOYMENT, http_client=azure.client(), modalities=["text"]
     )
-    assert model.azure_endpoint == "https://env-resource.openai.azure.com"
+    assert model.azure_endpoint == "https://test-env-resource.openai.azure.com"
     assert model.api_version == "2025-01-01-preview"
     assert model.api_key is not None and model.api_key.get_secret_value() == "env-key"
     model.invoke("hi")
     assert azure.url() == (
-        "https://env-resource.openai.azure.com/openai/deployments/"
+        "https://test-env-resource.openai.azure.com/openai/deployments/"
         f"{DEPLOYMENT}/chat/completions?api-version=2025-01-01-preview"
     )
     assert azure.last.headers["api-key"] == "env-key"
 
 
 def test_arguments_win_over_environment(azure: FakeAzure, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://env-resource.openai.azure.com")
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://test-env-resource.openai.azure.com")
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "env-key")
     monkeypatch.setenv("OPENAI_API_VERSION", "2025-01-01-preview")
     model = AzureAudioChatModel(
