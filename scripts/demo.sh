@@ -6,13 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-python3}"
-VENV="${VENV:-.venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-  "$PYTHON" -m venv "$VENV"
-fi
-PY="$VENV/bin/python"
-"$PY" -m pip install --quiet --upgrade pip
-"$PY" -m pip install --quiet -e ".[emulator,agents]"
+EXTRAS="emulator,agents"
+# shellcheck source=scripts/_venv.sh
+source scripts/_venv.sh
 export HF_HUB_OFFLINE=1
 exec "$PY" cookbook/demo.py "$@"

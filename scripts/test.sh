@@ -4,20 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-python3}"
-VENV="${VENV:-.venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-  "$PYTHON" -m venv "$VENV"
-fi
-PY="$VENV/bin/python"
-"$PY" -m pip install --quiet --upgrade pip
-"$PY" -m pip install --quiet -e ".[test,bench]"
+EXTRAS="test,bench"
+# shellcheck source=scripts/_venv.sh
+source scripts/_venv.sh
 # langchain-tests pins vcrpy<9, but only vcrpy>=9.4 records the openai SDK 3.x transport
 # (httpx2). Its other requirements are in our [test] extra, so install it alone.
 "$PY" -m pip install --quiet --no-deps "langchain-tests==1.1.9" "pytest-recording>=0.13,<1"
 
 # Tests never reach the network: the emulator listens on loopback and cassettes replay the rest.
-unset AZURE_OPENAI_ENDPOINT AZURE_OPENAI_API_KEY OPENAI_API_VERSION
+# (Only LC_AZURE_AUDIO_RECORD=azure, re-recording cassettes, may use the Azure variables.)
+if [ "${LC_AZURE_AUDIO_RECORD:-}" != "azure" ]; then
+  unset AZURE_OPENAI_ENDPOINT AZURE_OPENAI_API_KEY OPENAI_API_VERSION
+fi
 export HF_HUB_OFFLINE=1
 
 set +e
