@@ -338,6 +338,22 @@ class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
 
         return _codecs.encode_pcm16(pcm, rate, fmt), duration
 
+    def _plan(
+        self,
+        text: str,
+        voice: str | None,
+        speed: float | None,
+        instructions: str | None,
+        audio_format: str | None,
+    ) -> tuple[_Options, list[str], str]:
+        """Validated options, the text's pieces, and the wire format each piece is asked in."""
+        opts = self._resolve(voice, speed, instructions, audio_format)
+        pieces = self._pieces(text)
+        self._check_joinable(opts.audio_format, len(pieces))
+        if len(pieces) > 1:
+            logger.info("Speaking %d characters in %d pieces.", len(text), len(pieces))
+        return opts, pieces, self._piece_format(opts.audio_format, len(pieces))
+
     def synthesize(
         self,
         text: str,
@@ -358,12 +374,7 @@ class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
         instructions: str | None,
         audio_format: str | None,
     ) -> tuple[bytes, float | None, int, _Options]:
-        opts = self._resolve(voice, speed, instructions, audio_format)
-        pieces = self._pieces(text)
-        self._check_joinable(opts.audio_format, len(pieces))
-        wire = self._piece_format(opts.audio_format, len(pieces))
-        if len(pieces) > 1:
-            logger.info("Speaking %d characters in %d pieces.", len(text), len(pieces))
+        opts, pieces, wire = self._plan(text, voice, speed, instructions, audio_format)
         audio = [self._speak_sync(p, opts, wire) for p in pieces]
         data, duration = self._join(audio, opts.audio_format)
         return data, duration, len(pieces), opts
@@ -388,10 +399,7 @@ class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
         instructions: str | None,
         audio_format: str | None,
     ) -> tuple[bytes, float | None, int, _Options]:
-        opts = self._resolve(voice, speed, instructions, audio_format)
-        pieces = self._pieces(text)
-        self._check_joinable(opts.audio_format, len(pieces))
-        wire = self._piece_format(opts.audio_format, len(pieces))
+        opts, pieces, wire = self._plan(text, voice, speed, instructions, audio_format)
         limit = asyncio.Semaphore(self.max_concurrency)
 
         async def one(piece: str) -> bytes:

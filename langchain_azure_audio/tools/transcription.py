@@ -105,8 +105,8 @@ _AUDIO_DESCRIPTION = (
 )
 
 
-class TranscriptionInput(BaseModel):
-    """Arguments of the speech-to-text tool."""
+class _AudioArgs(BaseModel):
+    """The recording argument both audio-to-text tools take."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -114,6 +114,11 @@ class TranscriptionInput(BaseModel):
         bytes | str | dict[str, Any],
         WithJsonSchema({"type": "string", "description": _AUDIO_DESCRIPTION}),
     ] = Field(description=_AUDIO_DESCRIPTION)
+
+
+class TranscriptionInput(_AudioArgs):
+    """Arguments of the speech-to-text tool."""
+
     language: str | None = Field(
         default=None,
         description="ISO-639-1 code of the spoken language, e.g. 'en' or 'de'. Omit to detect it.",
@@ -125,15 +130,9 @@ class TranscriptionInput(BaseModel):
     )
 
 
-class TranslationInput(BaseModel):
+class TranslationInput(_AudioArgs):
     """Arguments of the audio translation tool."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    audio: Annotated[
-        bytes | str | dict[str, Any],
-        WithJsonSchema({"type": "string", "description": _AUDIO_DESCRIPTION}),
-    ] = Field(description=_AUDIO_DESCRIPTION)
     prompt: str | None = Field(
         default=None,
         description="Optional English text that guides spelling and style (names, jargon).",
