@@ -12,15 +12,24 @@ Modes (environment variable ``LC_AZURE_AUDIO_RECORD``):
 Whatever the source, recorded cassettes never hold keys, tokens, host names or deployment names:
 requests are rewritten to ``https://test-resource.openai.azure.com`` and deployment ``DEPLOYMENT``,
 credentials headers are dropped, and only content headers are kept on responses.
+
+Replays do not depend on the wall clock. Recorded replies carry times (an audio id's
+``expires_at``), and the library compares them with ``time.time()``, so a replay runs with the clock
+set to when the cassette was recorded (:func:`replay_clock`). Recording stores that time in the
+cassette's metadata (``recorded_at``); older cassettes give it through their replies' ``created``
+field or ``Date`` header (:func:`recording_time`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
+import email.utils
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +39,17 @@ REPLAY_ENDPOINT = "https://test-resource.openai.azure.com"
 REPLAY_KEY = "replay-key"
 REPLAY_API_VERSION = "2025-04-01-preview"
 SCRUBBED_DEPLOYMENT = "DEPLOYMENT"
+
+RECORDED_AT = "recorded_at"
+"""Cassette metadata key: unix time (seconds) at which the cassette was recorded."""
+
+UNDATED_CASSETTE_TIME = 1_795_564_800  # 2026-11-25T00:00:00Z
+"""Replay clock of a cassette that records no time at all (the speech and transcription cassettes
+recorded on 2026-11-25, before ``recorded_at`` was stored). Such a cassette must hold nothing that
+expires: :func:`recording_time` refuses one that does."""
+
+_CREATED_RE = re.compile(rb'"created"\s*:\s*(\d{9,})')
+_EXPIRY_RE = re.compile(rb'"expires_(?:at|on|in)"')
 
 _DEPLOYMENT_RE = re.compile(r"/openai/deployments/[^/]+/")
 _KEPT_REQUEST_HEADERS = {"content-type", "accept"}
@@ -142,6 +162,67 @@ def vcr_config() -> dict[str, Any]:
         "before_record_response": before_record_response,
         "decode_compressed_response": True,
     }
+
+
+def _response_time(response: dict[str, Any]) -> float | None:
+    """When a recorded reply was made: its ``Date`` header, else the body's ``created``."""
+    for name, values in (response.get("headers") or {}).items():
+        if name.lower() == "date" and values:
+            value = values[0] if isinstance(values, list) else values
+            with contextlib.suppress(TypeError, ValueError):
+                return email.utils.parsedate_to_datetime(str(value)).timestamp()
+    body = (response.get("body") or {}).get("string") or b""
+    match = _CREATED_RE.search(body if isinstance(body, bytes) else body.encode())
+    return float(match.group(1)) if match else None
+
+
+def recording_time(cassette: Any) -> float:
+    """When ``cassette`` was recorded (unix seconds), for replaying it at that time.
+
+    In order: the ``recorded_at`` metadata stored when recording; the ``Date`` header or
+    ``created`` field of the earliest recorded reply; :data:`UNDATED_CASSETTE_TIME` for a cassette
+    holding no time and nothing that expires. A cassette holding an expiry but no time is refused:
+    its replay would depend on the day it runs.
+    """
+    from vcr.errors import MissingMetadataError
+
+    try:
+        stored = cassette.get_metadata(RECORDED_AT, None)
+    except MissingMetadataError:
+        stored = None
+    if stored is not None:
+        return float(stored)
+    times = [t for t in map(_response_time, cassette.responses) if t is not None]
+    if times:
+        return min(times)
+    for response in cassette.responses:
+        body = (response.get("body") or {}).get("string") or b""
+        if _EXPIRY_RE.search(body if isinstance(body, bytes) else body.encode()):
+            raise ValueError(
+                f"Cassette {cassette.path} holds an expiry time but no recording time: "
+                "re-record it (LC_AZURE_AUDIO_RECORD=emulator) so that it stores one."
+            )
+    return float(UNDATED_CASSETTE_TIME)
+
+
+@contextlib.contextmanager
+def replay_clock(cassette: Any) -> Iterator[float]:
+    """Run the body with the clock at the cassette's recording time (ticking from there).
+
+    ``time.time()``, ``datetime.now()`` and friends are moved for every thread; monotonic clocks
+    (timeouts, ``asyncio``) are left alone. Yields the recording time.
+    """
+    import time_machine
+
+    recorded = recording_time(cassette)
+    with time_machine.travel(recorded, tick=True):
+        yield recorded
+
+
+def stamp_recording_time(cassette: Any) -> float:
+    """While recording: store the current time as the cassette's ``recorded_at``."""
+    now = int(time.time())
+    return float(cassette.get_metadata(RECORDED_AT, now))
 
 
 def make_vcr(cassette_dir: str) -> Any:

@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.cassette_support import Target, make_vcr, target
+from tests.cassette_support import (
+    Target,
+    make_vcr,
+    record_mode,
+    replay_clock,
+    stamp_recording_time,
+    target,
+)
 
 CASSETTES = Path(__file__).parent.parent / "cassettes"
 DATA = Path(__file__).parent.parent / "data"
@@ -22,11 +29,24 @@ def service() -> Iterator[Target]:
 
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Replay (or record) ``tests/cassettes/<module>/<test>.yaml`` around the test."""
+    """Replay (or record) ``tests/cassettes/<module>/<test>.yaml`` around the test.
+
+    Replaying runs the test with the clock at the cassette's recording time, so recorded expiry
+    times (audio ids) mean today what they meant then. Recording starts the cassette afresh and
+    stores the recording time in it.
+    """
     module = request.node.module.__name__.rsplit(".", 1)[-1]
     recorder = make_vcr(str(CASSETTES / module))
     name = request.node.name.replace("[", "-").replace("]", "").replace("/", "-")
-    with recorder.use_cassette(f"{name}.yaml") as cass:
+    if record_mode() is not None:
+        # Record mode "all" would keep the old interactions ahead of the new ones (and the old
+        # recording time): start from an empty cassette.
+        (CASSETTES / module / f"{name}.yaml").unlink(missing_ok=True)
+        with recorder.use_cassette(f"{name}.yaml") as cass:
+            stamp_recording_time(cass)
+            yield cass
+        return
+    with recorder.use_cassette(f"{name}.yaml") as cass, replay_clock(cass):
         yield cass
 
 

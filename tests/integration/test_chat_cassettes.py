@@ -6,16 +6,35 @@ the AZURE_OPENAI_* variables set). Assertions hold for both sources.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
+import re
+import time
 import wave
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import time_machine
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from vcr.cassette import Cassette
+from vcr.errors import CannotOverwriteExistingCassetteException
 
 from langchain_azure_audio import AzureAudioChatModel, audio_block, get_audio, save_audio
 from langchain_azure_audio.audio import sniff_format
-from tests.cassette_support import Target
+from tests.cassette_support import (
+    UNDATED_CASSETTE_TIME,
+    Target,
+    make_vcr,
+    record_mode,
+    recording_time,
+    replay_clock,
+)
+
+CASSETTES = Path(__file__).parent.parent / "cassettes"
+A_YEAR = dt.timedelta(days=365)
 
 
 def get_weather(city: str) -> str:
@@ -147,3 +166,117 @@ def test_every_output_format(service: Target, cassette: Any, fmt: str) -> None:
     if fmt in expected:
         assert sniff_format(audio.data) == expected[fmt]
     assert audio.to_wav()[:4] == b"RIFF"
+
+
+# -- the replay clock: cassettes replay the same on any day ----------------------------------------
+
+
+def _multi_turn(model: AzureAudioChatModel) -> None:
+    first_q = HumanMessage(content="Remember the word apple.")
+    first = model.invoke([first_q])
+    model.invoke([first_q, first, HumanMessage(content="What word was it?")])
+
+
+def _replay_multi_turn(service: Target, *, freeze: bool) -> list[Any]:
+    """Replay the multi-turn cassette outside the fixture; return the requests it matched."""
+    recorder = make_vcr(str(CASSETTES / "test_chat_cassettes"))
+    with recorder.use_cassette("test_multi_turn_sends_audio_id.yaml") as cass:
+        if freeze:
+            with replay_clock(cass):
+                _multi_turn(_model(service, audio_format="mp3"))
+        else:
+            _multi_turn(_model(service, audio_format="mp3"))
+        return list(cass.requests)
+
+
+replay_only = pytest.mark.skipif(
+    record_mode() is not None, reason="checks replayed cassettes, not a recording"
+)
+
+
+@replay_only
+def test_replay_clock_is_the_recording_time(service: Target) -> None:
+    cass = Cassette.load(path=str(CASSETTES / "test_chat_cassettes" / "test_audio_to_text.yaml"))
+    body = cass.responses[0]["body"]["string"]
+    created = json.loads(body)["created"]
+    assert recording_time(cass) == created
+    with replay_clock(cass) as recorded:
+        assert recorded == created
+        assert created <= time.time() < created + 60
+        assert abs(dt.datetime.now(dt.timezone.utc).timestamp() - created) < 60
+    assert time.time() > created + 60  # the real clock is back
+
+
+@replay_only
+def test_multi_turn_replays_a_year_ahead(service: Target) -> None:
+    """The time bomb of 2026-11-25: with the clock a year on, the cassette still replays."""
+    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + A_YEAR, tick=True):
+        requests = _replay_multi_turn(service, freeze=True)
+        sent = requests[-1].body
+        assert b'"audio": {"id": "audio_' in (sent if isinstance(sent, bytes) else sent.encode())
+
+
+@replay_only
+def test_without_the_replay_clock_the_audio_id_expires(service: Target) -> None:
+    """Guard that the test above can fail: a year on, the unfrozen replay sends the transcript."""
+    with (
+        time_machine.travel(dt.datetime.now(dt.timezone.utc) + A_YEAR, tick=True),
+        pytest.raises(CannotOverwriteExistingCassetteException),
+    ):
+        _replay_multi_turn(service, freeze=False)
+
+
+def _cassette_files() -> list[Path]:
+    return sorted(CASSETTES.rglob("*.yaml"))
+
+
+@replay_only
+@pytest.mark.parametrize("path", _cassette_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_no_recorded_time_expires_during_replay(path: Path) -> None:
+    """Every expiry a cassette holds lies well after its replay clock starts (10 min margin)."""
+    cass = Cassette.load(path=str(path))
+    start = recording_time(cass)
+    for response in cass.responses:
+        body = response["body"]["string"]
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        for key, value in re.findall(r'"(expires_at|expires_on)"\s*:\s*(\d+)', text):
+            assert int(value) > start + 600, f"{key}={value} is not after {start} + 10 min"
+
+
+def _fake_cassette(responses: list[dict[str, Any]], metadata: dict[str, Any] | None = None) -> Any:
+    from vcr.errors import MissingMetadataError
+
+    def get_metadata(key: str, default: Any) -> Any:
+        if metadata and key in metadata:
+            return metadata[key]
+        raise MissingMetadataError(cassette=fake, key=key)
+
+    # record_mode and _path are what MissingMetadataError reads.
+    fake = SimpleNamespace(
+        responses=responses,
+        path="fake.yaml",
+        _path="fake.yaml",
+        record_mode="none",
+        get_metadata=get_metadata,
+    )
+    return fake
+
+
+def _reply(body: bytes, **headers: str) -> dict[str, Any]:
+    return {"headers": {k: [v] for k, v in headers.items()}, "body": {"string": body}}
+
+
+def test_recording_time_sources_in_order() -> None:
+    created = b'{"created": 1795643478, "audio": {"expires_at": 1795647079}}'
+    date = "Wed, 25 Nov 2026 21:51:00 GMT"
+    stamped = _fake_cassette([_reply(created, Date=date)], {"recorded_at": 1_700_000_000})
+    assert recording_time(stamped) == 1_700_000_000
+    dated = _fake_cassette([_reply(b"audio bytes"), _reply(created, Date=date)])
+    at_date = dt.datetime(2026, 11, 25, 21, 51, tzinfo=dt.timezone.utc).timestamp()
+    assert recording_time(dated) == at_date
+    assert recording_time(_fake_cassette([_reply(created)])) == 1795643478
+    sse = b'data: {"choices":[]}\n\ndata: {"id":"c","created":1795643477,"choices":[]}\n\n'
+    assert recording_time(_fake_cassette([_reply(sse)])) == 1795643477
+    assert recording_time(_fake_cassette([_reply(b"RIFF....")])) == UNDATED_CASSETTE_TIME
+    with pytest.raises(ValueError, match="expiry time but no recording time"):
+        recording_time(_fake_cassette([_reply(b'{"audio": {"expires_at": 1795647079}}')]))
