@@ -4,7 +4,6 @@ Example:
     >>> from langchain_azure_audio import AzureAudioChatModel, audio_block, save_audio  # noqa
 """
 
-from langchain_azure_audio._sse import StreamInterruptedError
 from langchain_azure_audio.audio import audio_block, pcm16_to_wav
 from langchain_azure_audio.chat_models import AzureAudioChatModel
 from langchain_azure_audio.errors import (
@@ -13,11 +12,15 @@ from langchain_azure_audio.errors import (
     AzureAudioError,
     AzureAudioServiceError,
     BadRequestError,
+    ChunkTranscriptionError,
     ConfigurationError,
     ContentFilterError,
     DeploymentNotFoundError,
     RateLimitError,
+    ServiceConnectionError,
+    ServiceTimeoutError,
     ServiceUnavailableError,
+    StreamInterruptedError,
     UnsupportedOptionError,
 )
 from langchain_azure_audio.messages import MessageAudio, get_audio, save_audio
@@ -34,7 +37,6 @@ from langchain_azure_audio.tools import (
     AzureAudioTranslationTool,
     AzureSpeechToTextTool,
     AzureTextToSpeechTool,
-    ChunkTranscriptionError,
     SpeechArtifact,
     TranscriptionArtifact,
 )
@@ -58,6 +60,8 @@ __all__ = [
     "DeploymentNotFoundError",
     "MessageAudio",
     "RateLimitError",
+    "ServiceConnectionError",
+    "ServiceTimeoutError",
     "ServiceUnavailableError",
     "SpeechArtifact",
     "StreamInterruptedError",

@@ -10,13 +10,9 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from langchain_azure_audio import _json
-from langchain_azure_audio.errors import AzureAudioError
+from langchain_azure_audio.errors import AzureAudioError, StreamInterruptedError
 
-__all__ = ["StreamInterruptedError", "aiter_sse_json", "iter_sse_json"]
-
-
-class StreamInterruptedError(AzureAudioError):
-    """The service's stream ended (or the connection dropped) before it was complete."""
+__all__ = ["aiter_sse_json", "iter_sse_json"]
 
 
 class _Decoder:

@@ -32,6 +32,7 @@ from typing import Any
 
 from langchain_azure_audio.capabilities import CHAT_INPUT_FORMATS, MAX_CHAT_AUDIO_BYTES
 from langchain_azure_audio.errors import AudioValidationError
+from langchain_azure_audio.sources import read_audio_file
 
 __all__ = [
     "PCM16_MIME_TYPE",
@@ -40,6 +41,8 @@ __all__ = [
     "WavInfo",
     "atomic_write",
     "audio_block",
+    "check_audio_header",
+    "check_base64",
     "format_for_mime",
     "mime_for_format",
     "parse_wav_header",
@@ -162,11 +165,46 @@ class WavInfo:
         return self.data_bytes / (frame * self.sample_rate) if frame and self.sample_rate else 0.0
 
 
+_WAV_FORMAT_TAGS = {
+    0x0001: "PCM",
+    0x0003: "IEEE float",
+    0x0006: "A-law",
+    0x0007: "mu-law",
+    0xFFFE: "extensible",
+}
+_MAX_WAV_RATE = 768_000
+_MAX_WAV_CHANNELS = 64
+
+
+def _check_wav_fmt(size: int, tag: int, channels: int, rate: int, bits: int) -> None:
+    """Refuse a ``fmt `` chunk no decoder (nor the service) can use, naming the bad field."""
+    problem = None
+    if size < 16:
+        problem = f"its 'fmt ' chunk is {size} bytes (at least 16 are needed)"
+    elif tag not in _WAV_FORMAT_TAGS:
+        problem = f"it uses the unknown format tag 0x{tag:04x}"
+    elif not 1 <= channels <= _MAX_WAV_CHANNELS:
+        problem = f"it claims {channels} channels"
+    elif not 1 <= rate <= _MAX_WAV_RATE:
+        problem = f"it claims a sample rate of {rate} Hz"
+    elif bits == 0 or bits % 8 or bits > 64:
+        problem = f"it claims {bits} bits per sample"
+    if problem:
+        raise AudioValidationError(
+            f"Corrupt wav audio: {problem}. Re-export the file as 16-bit PCM wav (or mp3)."
+        )
+
+
 def parse_wav_header(prefix: bytes, total_size: int | None = None) -> WavInfo:
     """Walk the RIFF chunks of a wav file (or its first bytes, when ``total_size`` is given).
 
+    Every field a decoder needs is checked: channels, sample rate, bit depth, format tag, chunk
+    sizes (a ``data`` chunk that claims more bytes than the file has is refused, except the
+    0 / 0xFFFFFFFF sizes that streamed wavs use).
+
     Raises:
-        AudioValidationError: not a wav file, or no ``fmt ``/``data`` chunk in ``prefix``.
+        AudioValidationError: not a wav file, an impossible header, or no ``fmt ``/``data``
+            chunk in ``prefix``.
     """
     if total_size is None:
         total_size = len(prefix)
@@ -180,20 +218,35 @@ def parse_wav_header(prefix: bytes, total_size: int | None = None) -> WavInfo:
         body = pos + 8
         if chunk_id == b"fmt ":
             if body + 16 > len(prefix):
+                _check_wav_fmt(size, 1, 1, 1, 16)  # a short chunk is named; else need more bytes
                 break
             tag, channels, rate, _byte_rate, _align, bits = struct.unpack_from(
                 "<HHIIHH", prefix, body
             )
+            _check_wav_fmt(size, tag, channels, rate, bits)
             if tag == 0xFFFE and size >= 40 and body + 26 <= len(prefix):
                 (tag,) = struct.unpack_from("<H", prefix, body + 24)  # EXTENSIBLE sub-format
-            fmt = (tag, channels, rate, max(bits // 8, 1))
+            fmt = (tag, channels, rate, bits // 8)
         elif chunk_id == b"data":
             if fmt is None:
                 raise AudioValidationError("Corrupt wav audio: the data chunk comes before 'fmt '.")
             tag, channels, rate, width = fmt
             available = max(total_size - body, 0)
-            data_bytes = available if size in (0, 0xFFFFFFFF) else min(size, available)
+            if size in (0, 0xFFFFFFFF):  # streamed wav: the samples run to the end of the file
+                data_bytes = available
+            elif size > available + 1:  # +1: a missing pad byte is harmless
+                raise AudioValidationError(
+                    f"Corrupt wav audio: the data chunk claims {size} bytes but the file has "
+                    f"{available} after the header (truncated file?). Re-export it."
+                )
+            else:
+                data_bytes = min(size, available)
             return WavInfo(channels, rate, width, data_bytes, tag, body)
+        elif body + size > total_size + 1:
+            raise AudioValidationError(
+                f"Corrupt wav audio: the {chunk_id!r} chunk claims {size} bytes, past the end of "
+                "the file. Re-export the file as 16-bit PCM wav."
+            )
         pos = body + size + (size & 1)
     raise AudioValidationError(
         "Corrupt wav audio: no 'fmt ' and 'data' chunks in the header. Re-export the file as "
@@ -241,13 +294,55 @@ def _too_large(size: int, limit: int) -> AudioValidationError:
     )
 
 
-def _check_decodable(data: bytes, fmt: str) -> None:
+MIN_ENCODED_AUDIO_BYTES = 128
+"""Compressed audio (mp3, flac, ogg...) shorter than this cannot hold a decodable frame."""
+
+_B64_SLICE = 1 << 20  # a multiple of 4: each slice decodes on its own
+
+
+def check_audio_header(prefix: bytes, total_size: int, fmt: str) -> WavInfo | None:
+    """The checks that run *without decoding* the audio, shared by every path that sends audio.
+
+    wav: the whole RIFF header is parsed and checked (see :func:`parse_wav_header`) and the
+    file must hold samples. Other containers: only the magic bytes (already sniffed) and a
+    minimum size are checked; a valid frame header followed by junk is caught by the service or
+    a decoder, not here.
+
+    Returns:
+        The wav header's :class:`WavInfo`, or ``None`` for other containers.
+    """
     if fmt == "wav":
-        info = parse_wav_header(data, len(data))
-        if info.data_bytes == 0:
+        info = parse_wav_header(prefix, total_size)
+        if info.data_bytes < info.channels * info.sample_width:
             raise AudioValidationError("The wav audio has no samples (empty data chunk).")
-    elif fmt == "mp3" and len(data) < 128:
-        raise AudioValidationError(f"The mp3 audio is only {len(data)} bytes: too short to decode.")
+        return info
+    if total_size < MIN_ENCODED_AUDIO_BYTES:
+        raise AudioValidationError(
+            f"The {fmt} audio is only {total_size} bytes: too short to decode."
+        )
+    return None
+
+
+def check_base64(b64: str) -> None:
+    """Refuse base64 text that is corrupt anywhere, decoding it in 1 MB slices (no full copy).
+
+    Raises:
+        AudioValidationError: a character outside the base64 alphabet, padding in the middle,
+            or a length that is not a multiple of four.
+    """
+    pad = b64.find("=")
+    if pad != -1 and pad < len(b64) - 2:
+        raise AudioValidationError(
+            f"The audio is not valid base64: padding '=' at character {pad} of {len(b64)}."
+        )
+    for start in range(0, len(b64), _B64_SLICE):
+        try:
+            base64.b64decode(b64[start : start + _B64_SLICE], validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise AudioValidationError(
+                f"The audio is not valid base64 (in characters {start}-"
+                f"{min(start + _B64_SLICE, len(b64))}): {exc}."
+            ) from exc
 
 
 def prepare_input_audio(
@@ -270,6 +365,7 @@ def prepare_input_audio(
             service refuses while no converter (the ``codecs`` extra) is installed.
     """
     if isinstance(data, str):
+        data = data.strip()
         b64 = "".join(data.split()) if any(c.isspace() for c in data[:200]) else data
         if not b64:
             raise AudioValidationError("The audio is empty (no base64 data).")
@@ -282,16 +378,11 @@ def prepare_input_audio(
             raise AudioValidationError(f"The audio is not valid base64: {exc}.") from exc
         fmt = sniff_format(prefix)
         if fmt in allowed_formats:
-            if fmt == "wav":
-                info = parse_wav_header(prefix, est_size)
-                if info.data_bytes == 0:
-                    raise AudioValidationError("The wav audio has no samples (empty data chunk).")
-            elif est_size < 128:
-                raise AudioValidationError(
-                    f"The {fmt} audio is only {est_size} bytes: too short to decode."
-                )
+            check_audio_header(prefix, est_size, fmt)
+            check_base64(b64)
             _warn_mismatch(declared_format, fmt)
             return PreparedAudio(b64, fmt, est_size)
+        check_base64(b64)
         raw = base64.b64decode(b64)
     else:
         raw = bytes(data)
@@ -337,7 +428,7 @@ def _prepare_bytes(
         del pcm
     if len(raw) > max_bytes:
         raise _too_large(len(raw), max_bytes)
-    _check_decodable(raw, fmt)
+    check_audio_header(raw[:65536], len(raw), fmt)
     return PreparedAudio(base64.b64encode(raw).decode("ascii"), fmt, len(raw), converted_from)
 
 
@@ -356,16 +447,25 @@ def audio_block(
     """
     if isinstance(source, bytes | bytearray | memoryview):
         raw = bytes(source)
+    elif isinstance(source, str | os.PathLike):
+        raw = read_audio_file(source)
     else:
-        path = Path(os.fspath(source)).expanduser()
-        if not path.is_file():
-            raise AudioValidationError(f"No audio file at {path}.")
-        raw = path.read_bytes()
+        raise AudioValidationError(
+            f"audio_block() takes bytes or a file path, not {type(source).__name__}."
+        )
+    if mime_type is not None and not isinstance(mime_type, str):
+        raise AudioValidationError("mime_type must be a string such as 'audio/wav'.")
     if not raw:
         raise AudioValidationError("The audio is empty (0 bytes).")
     fmt = sniff_format(raw)
     mime = mime_type or (mime_for_format(fmt) if fmt else "application/octet-stream")
     return {"type": "audio", "base64": base64.b64encode(raw).decode("ascii"), "mime_type": mime}
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -374,6 +474,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
+        # mkstemp creates 0600; a saved file gets the mode any new file would (0666 - umask).
+        os.chmod(tmp, 0o666 & ~_current_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

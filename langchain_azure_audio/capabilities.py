@@ -86,7 +86,7 @@ _TRANSCRIPTION_INPUT_FORMATS = frozenset(
     {"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm"}
 )
 
-_API_VERSION_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$")
+_API_VERSION_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(-preview)?")
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class ModelCapabilities:
     def check_voice(self, voice: str, *, extra_voices: Iterable[str] = ()) -> str:
         """Return ``voice`` if this family speaks it, else raise :class:`UnsupportedOptionError`."""
         allowed = self.voices | frozenset(extra_voices)
-        if voice not in allowed:
+        if not isinstance(voice, str) or voice not in allowed:
             raise UnsupportedOptionError(
                 f"Voice {voice!r} is not available for {self.family} models. "
                 f"Use one of: {', '.join(sorted(allowed))}. If Azure added this voice after this "
@@ -136,7 +136,7 @@ class ModelCapabilities:
 
     def check_output_format(self, fmt: str, *, streaming: bool = False) -> str:
         """Return ``fmt`` if this family can produce it (and stream it, when ``streaming``)."""
-        if fmt not in self.output_formats:
+        if not isinstance(fmt, str) or fmt not in self.output_formats:
             raise UnsupportedOptionError(
                 f"Audio format {fmt!r} is not supported by {self.family} models. "
                 f"Use one of: {', '.join(sorted(self.output_formats))}.",
@@ -153,20 +153,24 @@ class ModelCapabilities:
             )
         return fmt
 
-    def check_response_format(self, fmt: str) -> str:
-        """Return a transcription ``response_format`` if the family supports it."""
-        if fmt not in self.response_formats:
+    def check_response_format(self, fmt: str, *, option: str = "response_format") -> str:
+        """Return a transcription ``response_format`` if the family supports it.
+
+        ``option`` is the argument's name in the caller's API (the tools call it
+        ``transcript_format``), used in the error.
+        """
+        if not isinstance(fmt, str) or fmt not in self.response_formats:
             raise UnsupportedOptionError(
-                f"response_format {fmt!r} is not supported by {self.family}. "
+                f"{option} {fmt!r} is not supported by {self.family}. "
                 f"Use one of: {', '.join(sorted(self.response_formats))}"
                 + (
                     " (srt, vtt and verbose_json need a whisper deployment)."
-                    if fmt in _WHISPER_RESPONSE_FORMATS
+                    if isinstance(fmt, str) and fmt in _WHISPER_RESPONSE_FORMATS
                     else " (diarized_json needs a gpt-4o-transcribe-diarize deployment)."
                     if fmt == "diarized_json"
                     else "."
                 ),
-                option="response_format",
+                option=option,
                 value=fmt,
             )
         return fmt
@@ -286,9 +290,16 @@ def check_api_version(api_version: str) -> str:
         >>> check_api_version("2025-04-01-preview")
         '2025-04-01-preview'
     """
+    if not isinstance(api_version, str):
+        raise UnsupportedOptionError(
+            f"api_version must be a string such as {MIN_AUDIO_API_VERSION!r} or 'v1', "
+            f"not {api_version!r}.",
+            option="api_version",
+            value=api_version,
+        )
     if api_version in {"v1", "latest", "preview"}:
         return api_version
-    match = _API_VERSION_RE.match(api_version)
+    match = _API_VERSION_RE.fullmatch(api_version)
     if match is None:
         raise UnsupportedOptionError(
             f"api_version {api_version!r} is not an Azure OpenAI api-version "
@@ -296,7 +307,7 @@ def check_api_version(api_version: str) -> str:
             option="api_version",
             value=api_version,
         )
-    minimum = _API_VERSION_RE.match(MIN_AUDIO_API_VERSION)
+    minimum = _API_VERSION_RE.fullmatch(MIN_AUDIO_API_VERSION)
     assert minimum is not None
     if match.group(1, 2, 3) < minimum.group(1, 2, 3):
         raise UnsupportedOptionError(

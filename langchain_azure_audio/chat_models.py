@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import httpx2
-import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.chat_models import (
@@ -33,14 +32,15 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from langchain_azure_audio import _json
-from langchain_azure_audio._sse import StreamInterruptedError, aiter_sse_json, iter_sse_json
+from langchain_azure_audio._sse import aiter_sse_json, iter_sse_json
 from langchain_azure_audio.audio import block_bytes, sniff_format, wav_duration
 from langchain_azure_audio.capabilities import STREAMING_OUTPUT_FORMAT, ModelKind
 from langchain_azure_audio.errors import (
     AzureAudioError,
     ConfigurationError,
+    ContentFilterError,
     UnsupportedOptionError,
-    from_openai_error,
+    service_errors,
 )
 from langchain_azure_audio.messages import (
     StreamAssembler,
@@ -53,11 +53,17 @@ __all__ = ["AzureAudioChatModel"]
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
-_BM = TypeVar("_BM", bound=BaseModel)
-
 _INPUT_AUDIO_TOKENS_PER_SECOND = 10.0
 _CHARS_PER_TOKEN = 4.0
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A validated, serialised chat-completions request (the same for invoke and stream)."""
+
+    body: bytes
+    format: str
+    audio: bool
 
 
 class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
@@ -280,9 +286,16 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         stream: bool,
         **kwargs: Any,
     ) -> tuple[dict[str, Any], str]:
-        kwargs = dict(kwargs)
+        kwargs = {**self.model_kwargs, **kwargs}
         voice = kwargs.pop("voice", self.voice)
-        modalities = list(kwargs.pop("modalities", self.modalities))
+        modalities = kwargs.pop("modalities", self.modalities)
+        if not isinstance(modalities, list | tuple):
+            raise UnsupportedOptionError(
+                f"modalities={modalities!r} is not valid: use ['text', 'audio'] or ['text'].",
+                option="modalities",
+                value=modalities,
+            )
+        modalities = list(modalities)
         fmt_given = "audio_format" in kwargs
         fmt = kwargs.pop("audio_format", self.audio_format)
         if stream and not fmt_given:
@@ -310,23 +323,43 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
             payload["stream"] = True
             if self.stream_usage:
                 payload["stream_options"] = {"include_usage": True}
-        payload.update(self.model_kwargs)
         payload.update(kwargs)
         return payload, fmt
 
-    @contextlib.contextmanager
-    def _service_errors(self) -> Iterator[None]:
-        """Translate SDK status errors to typed errors; a dropped stream is an error too."""
+    def _request(
+        self, messages: list[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any
+    ) -> _Request:
+        """Validate everything and serialise the body once; nothing is sent yet."""
+        payload, fmt = self._payload(messages, stop, stream=stream, **kwargs)
         try:
-            yield
-        except openai.APIStatusError as exc:
-            raise from_openai_error(exc) from exc
-        except httpx2.TransportError as exc:
-            # Raised while reading a response body the SDK already handed over (mid-stream).
-            raise StreamInterruptedError(
-                f"The connection dropped mid-response ({exc!r}); the reply is incomplete. "
-                "Retry the request."
-            ) from exc
+            body = _json.dumps(payload)
+        except (TypeError, ValueError) as exc:
+            raise UnsupportedOptionError(
+                f"The request cannot be sent as JSON ({exc}). Message content, tool schemas and "
+                "model_kwargs may hold only strings, numbers, booleans, None, lists and dicts.",
+                option="messages",
+                value=None,
+            ) from None
+        return _Request(body, fmt, "audio" in payload["modalities"])
+
+    def _post(self, bundle: _Clients, request: _Request, *, stream: bool) -> httpx2.Response:
+        """One POST through the SDK's low-level client (its retries, auth and errors)."""
+        return bundle.sync.post(
+            "/chat/completions",
+            cast_to=httpx2.Response,
+            content=request.body,
+            options={"headers": self._request_headers(bundle)},
+            stream=stream,
+        )
+
+    async def _apost(self, bundle: _Clients, request: _Request, *, stream: bool) -> httpx2.Response:
+        return await bundle.async_.post(
+            "/chat/completions",
+            cast_to=httpx2.Response,
+            content=request.body,
+            options={"headers": self._request_headers(bundle)},
+            stream=stream,
+        )
 
     @staticmethod
     def _request_headers(bundle: _Clients) -> dict[str, Any]:
@@ -343,17 +376,11 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
     ) -> ChatResult:
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
-        payload, fmt = self._payload(messages, stop, stream=False, **kwargs)
-        bundle = self._bundle
-        with self._service_errors():
-            response = bundle.sync.post(
-                "/chat/completions",
-                cast_to=httpx2.Response,
-                content=_json.dumps(payload),
-                options={"headers": self._request_headers(bundle)},
-            )
+        request = self._request(messages, stop, stream=False, **kwargs)
+        with service_errors():
+            response = self._post(self._bundle, request, stream=False)
             data = _json.loads(response.content)
-        return self._result(data, fmt)
+        return self._result(response, data, request.format)
 
     async def _agenerate(
         self,
@@ -364,20 +391,16 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
     ) -> ChatResult:
         if self.streaming:
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
-        payload, fmt = self._payload(messages, stop, stream=False, **kwargs)
-        bundle = self._bundle
-        with self._service_errors():
-            response = await bundle.async_.post(
-                "/chat/completions",
-                cast_to=httpx2.Response,
-                content=_json.dumps(payload),
-                options={"headers": self._request_headers(bundle)},
-            )
+        request = self._request(messages, stop, stream=False, **kwargs)
+        with service_errors():
+            response = await self._apost(self._bundle, request, stream=False)
             data = _json.loads(response.content)
-        return self._result(data, fmt)
+        return self._result(response, data, request.format)
 
-    def _result(self, data: Mapping[str, Any], fmt: str) -> ChatResult:
+    def _result(self, response: httpx2.Response, data: Mapping[str, Any], fmt: str) -> ChatResult:
         message = message_from_completion(data, audio_format=fmt)
+        if message.response_metadata.get("finish_reason") == "content_filter":
+            raise ContentFilterError.from_reply(response, data)
         return ChatResult(
             generations=[
                 ChatGeneration(
@@ -394,6 +417,18 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
             },
         )
 
+    @staticmethod
+    def _chunk(
+        assembler: StreamAssembler, response: httpx2.Response, event: Mapping[str, Any]
+    ) -> ChatGenerationChunk | None:
+        """One SSE event → a generation chunk; a reply the content filter cut raises."""
+        chunk = assembler.feed(event)
+        if chunk is None:
+            return None
+        if chunk.response_metadata.get("finish_reason") == "content_filter":
+            raise ContentFilterError.from_reply(response, event)
+        return ChatGenerationChunk(message=chunk)
+
     def _stream(
         self,
         messages: list[BaseMessage],
@@ -401,23 +436,20 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        payload, _fmt = self._payload(messages, stop, stream=True, **kwargs)
-        assembler = StreamAssembler(audio="audio" in payload["modalities"])
-        bundle = self._bundle
-        with (
-            self._service_errors(),
-            bundle.sync.chat.completions.with_streaming_response.create(
-                **payload, extra_headers=bundle.extra_headers
-            ) as response,
-        ):
-            for event in iter_sse_json(response.iter_lines()):
-                chunk = assembler.feed(event)
-                if chunk is None:
-                    continue
-                gen = ChatGenerationChunk(message=chunk)
-                if run_manager and chunk.text:
-                    run_manager.on_llm_new_token(chunk.text, chunk=gen)
-                yield gen
+        request = self._request(messages, stop, stream=True, **kwargs)
+        assembler = StreamAssembler(audio=request.audio)
+        with service_errors():
+            response = self._post(self._bundle, request, stream=True)
+            try:
+                for event in iter_sse_json(response.iter_lines()):
+                    gen = self._chunk(assembler, response, event)
+                    if gen is None:
+                        continue
+                    if run_manager and gen.text:
+                        run_manager.on_llm_new_token(gen.text, chunk=gen)
+                    yield gen
+            finally:
+                response.close()
 
     async def _astream(
         self,
@@ -426,21 +458,20 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        payload, _fmt = self._payload(messages, stop, stream=True, **kwargs)
-        assembler = StreamAssembler(audio="audio" in payload["modalities"])
-        bundle = self._bundle
-        with self._service_errors():
-            async with bundle.async_.chat.completions.with_streaming_response.create(
-                **payload, extra_headers=bundle.extra_headers
-            ) as response:
-                async for event in aiter_sse_json(response.iter_lines()):
-                    chunk = assembler.feed(event)
-                    if chunk is None:
+        request = self._request(messages, stop, stream=True, **kwargs)
+        assembler = StreamAssembler(audio=request.audio)
+        with service_errors():
+            response = await self._apost(self._bundle, request, stream=True)
+            try:
+                async for event in aiter_sse_json(response.aiter_lines()):
+                    gen = self._chunk(assembler, response, event)
+                    if gen is None:
                         continue
-                    gen = ChatGenerationChunk(message=chunk)
-                    if run_manager and chunk.text:
-                        await run_manager.on_llm_new_token(chunk.text, chunk=gen)
+                    if run_manager and gen.text:
+                        await run_manager.on_llm_new_token(gen.text, chunk=gen)
                     yield gen
+            finally:
+                await response.aclose()
 
     # -- tools and structured output ---------------------------------------------------------
 

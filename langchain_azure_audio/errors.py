@@ -9,6 +9,12 @@ Two groups:
 * **Returned by the service**: :class:`AzureAudioServiceError` and its subclasses. Each one is
   also the matching ``openai`` exception (``except openai.RateLimitError`` keeps working) and
   keeps the service's message, error code and request id.
+* **On the way**: :class:`ServiceConnectionError` / :class:`ServiceTimeoutError` (the service could
+  not be reached; also ``openai.APIConnectionError`` / ``openai.APITimeoutError``), naming the URL
+  that was tried; :class:`StreamInterruptedError` (a stream or connection ended before the reply
+  was complete); :class:`ChunkTranscriptionError` (a chunk of long audio kept failing).
+
+:func:`service_errors` is the one translator: every call to the service runs inside it.
 
 Example:
     >>> from langchain_azure_audio.errors import AudioValidationError
@@ -18,9 +24,11 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+import httpx2
 import openai
 
 __all__ = [
@@ -29,13 +37,18 @@ __all__ = [
     "AzureAudioError",
     "AzureAudioServiceError",
     "BadRequestError",
+    "ChunkTranscriptionError",
     "ConfigurationError",
     "ContentFilterError",
     "DeploymentNotFoundError",
     "RateLimitError",
+    "ServiceConnectionError",
+    "ServiceTimeoutError",
     "ServiceUnavailableError",
+    "StreamInterruptedError",
     "UnsupportedOptionError",
     "from_openai_error",
+    "service_errors",
 ]
 
 
@@ -63,6 +76,60 @@ class UnsupportedOptionError(AzureAudioError, ValueError):
 
 class AudioValidationError(AzureAudioError, ValueError):
     """Audio that cannot be sent: empty, corrupt, too large, or in a refused container."""
+
+
+class StreamInterruptedError(AzureAudioError):
+    """The service's stream ended (or the connection dropped) before it was complete.
+
+    A partial reply is never returned as if it were whole; retry the request.
+    """
+
+
+class ChunkTranscriptionError(AzureAudioError):
+    """One chunk of a long recording could not be transcribed (after its retries).
+
+    The whole call fails rather than returning a transcript with a hole in it.
+
+    Attributes:
+        chunk_index: 0-based position of the chunk.
+        start_seconds: Where the chunk starts in the recording.
+        end_seconds: Where it ends.
+        attempts: How many times it was sent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        chunk_index: int,
+        start_seconds: float,
+        end_seconds: float,
+        attempts: int,
+    ) -> None:
+        super().__init__(message)
+        self.chunk_index = chunk_index
+        self.start_seconds = start_seconds
+        self.end_seconds = end_seconds
+        self.attempts = attempts
+
+
+class ServiceConnectionError(AzureAudioError, openai.APIConnectionError):
+    """The service could not be reached (connection refused, DNS failure, TLS error).
+
+    Raised after the client's retries. The message names the URL that was tried and what to
+    check. Also an ``openai.APIConnectionError``.
+
+    Attributes:
+        url: The URL that was tried (without query string).
+    """
+
+    def __init__(self, message: str, *, request: httpx2.Request, url: str) -> None:
+        openai.APIConnectionError.__init__(self, message=message, request=request)
+        self.url = url
+
+
+class ServiceTimeoutError(ServiceConnectionError, openai.APITimeoutError):
+    """The service did not answer within ``timeout`` seconds (after the client's retries)."""
 
 
 class AzureAudioServiceError(AzureAudioError, openai.APIStatusError):
@@ -101,7 +168,10 @@ class BadRequestError(AzureAudioServiceError, openai.BadRequestError):
 
 
 class ContentFilterError(BadRequestError):
-    """400 ``content_filter``: Azure's content filter blocked the prompt.
+    """Azure's content filter blocked the prompt (400 ``content_filter``) or cut the reply.
+
+    A reply the filter cut (a 200 whose ``finish_reason`` is ``content_filter``) raises this too,
+    with ``status_code`` 200: a partial answer is never returned as if it were whole.
 
     Attributes:
         categories: The filter categories that fired (e.g. ``["violence"]``).
@@ -111,7 +181,7 @@ class ContentFilterError(BadRequestError):
     def __init__(self, message: str, *, response: Any, body: object | None) -> None:
         super().__init__(message, response=response, body=body)
         inner = _error_object(body).get("innererror") or {}
-        result = inner.get("content_filter_result") or {}
+        result = inner.get("content_filter_result") or _reply_filter_results(body)
         self.content_filter_result: dict[str, Any] = dict(result)
         self.categories: list[str] = [
             name
@@ -122,6 +192,28 @@ class ContentFilterError(BadRequestError):
     def __str__(self) -> str:
         fired = ", ".join(self.categories) or "unknown category"
         return f"{super().__str__()} [content filter: {fired}]"
+
+    @classmethod
+    def from_reply(cls, response: Any, reply: Mapping[str, Any]) -> ContentFilterError:
+        """The error for a 200 reply that the content filter cut (``finish_reason``)."""
+        return cls(
+            "Azure's content filter stopped the reply (finish_reason 'content_filter'); the "
+            "partial answer is withheld. Rephrase the request, or review the deployment's "
+            "content filter configuration.",
+            response=response,
+            body=reply,
+        )
+
+
+def _reply_filter_results(body: object | None) -> Mapping[str, Any]:
+    """``choices[0].content_filter_results`` of a (streamed) chat completion, if any."""
+    if isinstance(body, Mapping):
+        choices = body.get("choices")
+        if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
+            result = choices[0].get("content_filter_results")
+            if isinstance(result, Mapping):
+                return result
+    return {}
 
 
 class RateLimitError(AzureAudioServiceError, openai.RateLimitError):
@@ -190,6 +282,11 @@ def from_openai_error(exc: openai.APIStatusError) -> AzureAudioServiceError:
     code = str(err.get("code") or "")
     status = exc.status_code
     cls: type[AzureAudioServiceError]
+    if status == 404:
+        request = _request_of(exc.response)
+        url = _url_without_query(request)
+        method = request.method if request is not None else "POST"
+        message = f"{message} ({method} {url}).{_not_found_hint(url)}"
     if status in (401, 403):
         cls = AuthenticationError
     elif status == 404:
@@ -207,3 +304,100 @@ def from_openai_error(exc: openai.APIStatusError) -> AzureAudioServiceError:
     new = cls(message, response=exc.response, body=body)
     new.__cause__ = exc
     return new
+
+
+def _request_of(response: Any) -> httpx2.Request | None:
+    try:
+        request = response.request
+    except (AttributeError, RuntimeError):  # a response built without its request
+        return None
+    return request if isinstance(request, httpx2.Request) else None
+
+
+def _url_without_query(request: httpx2.Request | None) -> str:
+    if request is None:
+        return "the service"
+    url = request.url
+    return f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}{url.path}"
+
+
+def _not_found_hint(url: str) -> str:
+    path = url.split("://", 1)[-1]
+    path = path[path.find("/") :] if "/" in path else ""
+    if "/openai/openai/" in path:
+        return (
+            " The endpoint seems to include '/openai' already: set azure_endpoint to the "
+            "resource root, e.g. https://<resource>.openai.azure.com."
+        )
+    if "/deployments/" in path:
+        deployment = path.split("/deployments/", 1)[1].split("/", 1)[0]
+        return (
+            f" Check that a deployment named {deployment!r} exists on this resource (Azure "
+            "portal > Deployments; names are case-sensitive), that azure_endpoint is the "
+            "resource root, and that the api_version serves this route."
+        )
+    return (
+        " Check azure_endpoint (the resource root, e.g. https://<resource>.openai.azure.com) "
+        "and the deployment name sent as the body's model."
+    )
+
+
+def _connection_error(exc: openai.APIConnectionError) -> ServiceConnectionError:
+    request = getattr(exc, "request", None)
+    url = _url_without_query(request)
+    cause = exc.__cause__ or exc.__context__
+    detail = f" ({type(cause).__name__}: {cause})" if cause is not None else ""
+    if isinstance(exc, openai.APITimeoutError):
+        message = (
+            f"Timed out waiting for {url}{detail}. The service is slow or unreachable: raise "
+            "timeout=..., check the network, or retry later."
+        )
+        cls: type[ServiceConnectionError] = ServiceTimeoutError
+    else:
+        message = (
+            f"Could not connect to {url}{detail}. Check azure_endpoint (scheme, host name and "
+            "port; AZURE_OPENAI_ENDPOINT), the network or proxy, and — for the local emulator — "
+            "that it is running (`langchain-azure-audio emulator`) on that port."
+        )
+        cls = ServiceConnectionError
+    assert request is not None
+    new = cls(message, request=request, url=url)
+    new.__cause__ = exc
+    return new
+
+
+def translate_error(exc: BaseException) -> BaseException:
+    """The typed error of this package for an exception raised while talking to the service.
+
+    Status errors become :class:`AzureAudioServiceError` subclasses, connection failures
+    :class:`ServiceConnectionError` / :class:`ServiceTimeoutError`, and transport errors while a
+    response body was being read (mid-stream) :class:`StreamInterruptedError`. Anything else is
+    returned unchanged.
+    """
+    if isinstance(exc, AzureAudioError):
+        return exc
+    if isinstance(exc, openai.APIStatusError):
+        return from_openai_error(exc)
+    if isinstance(exc, openai.APIConnectionError):
+        return _connection_error(exc)
+    if isinstance(exc, httpx2.TransportError):
+        # Raised while reading a body the SDK already handed over: the reply is incomplete.
+        new = StreamInterruptedError(
+            f"The connection dropped mid-response ({type(exc).__name__}: {exc}); the reply is "
+            "incomplete. Retry the request."
+        )
+        new.__cause__ = exc
+        return new
+    return exc
+
+
+@contextlib.contextmanager
+def service_errors() -> Iterator[None]:
+    """Run a call to the service; re-raise what it raises as this package's typed errors."""
+    try:
+        yield
+    except Exception as exc:
+        new = translate_error(exc)
+        if new is exc:
+            raise
+        raise new from exc

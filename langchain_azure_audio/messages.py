@@ -25,8 +25,6 @@ import binascii
 import json
 import os
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +54,9 @@ from langchain_azure_audio.audio import (
     prepare_input_audio,
     sniff_format,
 )
+from langchain_azure_audio.capabilities import MAX_CHAT_AUDIO_BYTES
 from langchain_azure_audio.errors import AudioValidationError
+from langchain_azure_audio.sources import SourcePolicy, load_audio_payload
 
 __all__ = [
     "AUDIO_EXPIRY_MARGIN_SECONDS",
@@ -147,51 +147,32 @@ def _convert_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
 def audio_part(block: Mapping[str, Any]) -> dict[str, Any]:
     """Turn any audio content block into a validated ``input_audio`` part."""
     if block.get("type") == "input_audio":
-        inner = block.get("input_audio") or {}
-        data = inner.get("data")
-        if not isinstance(data, str):
-            raise AudioValidationError("input_audio part without base64 'data'.")
-        return prepare_input_audio(data, declared_format=inner.get("format")).to_part()
-    if block.get("file_id"):
+        inner = block.get("input_audio")
+        declared = inner.get("format") if isinstance(inner, Mapping) else None
+    else:
+        declared = block.get("mime_type")
+    if declared is not None and not isinstance(declared, str):
         raise AudioValidationError(
-            "Audio blocks with a file_id are not supported by Azure OpenAI chat completions. "
-            "Pass the audio itself (base64) — e.g. langchain_azure_audio.audio_block('clip.wav')."
+            f"The audio block's mime_type/format must be a string, not {declared!r}."
         )
-    mime = block.get("mime_type")
-    source_type = block.get("source_type")
-    data = block.get("base64")
-    if data is None and source_type == "base64":
-        data = block.get("data")
-    if isinstance(data, str):
-        return prepare_input_audio(data, declared_format=mime).to_part()
-    url = block.get("url")
-    if url is None and source_type == "url":
-        url = block.get("data")
-    if isinstance(url, str):
-        raw, url_mime = _read_local_url(url)
-        return prepare_input_audio(raw, declared_format=mime or url_mime).to_part()
-    raise AudioValidationError(
-        "Audio block without data: give 'base64' (v1), 'source_type'+'data' (v0) or a file:// URL."
-    )
+    payload = load_audio_payload(block, _CHAT_SOURCES)
+    url = block.get("url") or (block.get("data") if block.get("source_type") == "url" else None)
+    if declared is None and isinstance(url, str):
+        declared = _data_url_mime(url)
+    return prepare_input_audio(payload, declared_format=declared).to_part()
 
 
-def _read_local_url(url: str) -> tuple[bytes | str, str | None]:
-    parsed = urllib.parse.urlparse(url)
-    if parsed.scheme == "data":
-        header, _, payload = url[5:].partition(",")
-        mime = header.split(";", 1)[0] or None
-        if ";base64" not in header:
-            return urllib.parse.unquote_to_bytes(payload), mime
-        return payload, mime
-    if parsed.scheme == "file" or (parsed.scheme == "" and url):
-        path = Path(urllib.request.url2pathname(parsed.path) if parsed.scheme else url)
-        if not path.is_file():
-            raise AudioValidationError(f"No audio file at {path} (from URL {url!r}).")
-        return path.read_bytes(), None
-    raise AudioValidationError(
-        f"Remote audio URLs are not fetched ({parsed.scheme}://...): Azure OpenAI chat needs the "
-        "audio inline. Download it and pass audio_block(path_or_bytes) instead."
-    )
+_CHAT_SOURCES = SourcePolicy(
+    max_bytes=MAX_CHAT_AUDIO_BYTES,
+    limit_hint="Azure OpenAI chat accepts at most 20 MB per audio input: split it (e.g. "
+    "AzureSpeechToTextTool chunks long audio), trim it, or compress it to mp3.",
+)
+
+
+def _data_url_mime(url: str) -> str | None:
+    if url[:5].lower() != "data:":
+        return None
+    return url[5:].split(",", 1)[0].split(";", 1)[0] or None
 
 
 def _convert_ai(message: AIMessage, now: float) -> dict[str, Any]:

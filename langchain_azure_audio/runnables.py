@@ -39,14 +39,10 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from langchain_azure_audio.audio import audio_block, mime_for_format, sniff_format
 from langchain_azure_audio.errors import AudioValidationError
+from langchain_azure_audio.sources import AudioSource, SourcePolicy, load_audio
 from langchain_azure_audio.tools._chunking import SentenceBuffer
 from langchain_azure_audio.tools.speech import AzureTextToSpeechTool
-from langchain_azure_audio.tools.transcription import (
-    AudioSource,
-    AzureSpeechToTextTool,
-    TranscriptionArtifact,
-    load_audio,
-)
+from langchain_azure_audio.tools.transcription import AzureSpeechToTextTool, TranscriptionArtifact
 
 __all__ = [
     "TextToSpeechRunnable",
@@ -151,10 +147,10 @@ def _chat_messages(
         block: dict[str, Any] = dict(audio)
         url = block.get("url")
         if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
-            data = load_audio(block, allow_remote_urls=allow_remote_urls)
+            data = load_audio(block, SourcePolicy(allow_remote_urls=allow_remote_urls))
             block = audio_block(data)
     else:
-        data = load_audio(audio, allow_remote_urls=allow_remote_urls)
+        data = load_audio(audio, SourcePolicy(allow_remote_urls=allow_remote_urls))
         fmt = sniff_format(data)
         block = audio_block(data, mime_type=mime_for_format(fmt) if fmt else None)
     request = "Transcribe this recording verbatim."

@@ -21,11 +21,14 @@ body's ``model``); any dated version selects ``{endpoint}/openai/deployments/{de
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 import os
 import ssl
+import urllib.parse
+import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httpx2
@@ -48,7 +51,9 @@ from langchain_azure_audio.capabilities import (
 )
 from langchain_azure_audio.errors import AzureAudioError, ConfigurationError, UnsupportedOptionError
 
-__all__ = ["DEFAULT_API_VERSION", "ENTRA_SCOPE", "AzureAudioSettings"]
+__all__ = ["DEFAULT_API_VERSION", "ENTRA_SCOPE", "AzureAudioSettings", "normalize_endpoint"]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "2025-04-01-preview"
 """Used when neither ``api_version`` nor ``OPENAI_API_VERSION`` is set."""
@@ -88,14 +93,89 @@ def _new_async_http_client(timeout: float | None) -> httpx2.AsyncClient:
     return openai.DefaultAsyncHttpxClient(timeout=timeout, verify=_shared_tls_context())
 
 
-@dataclass(frozen=True)
-class _Clients:
-    """The SDK clients and the per-request headers that go with them."""
+_ENDPOINT_SUFFIXES = ("/openai/v1", "/openai")
 
-    sync: openai.OpenAI
-    async_: openai.AsyncOpenAI
-    extra_headers: dict[str, Any]
-    v1: bool
+
+def normalize_endpoint(endpoint: str) -> str:
+    """The resource root of an Azure OpenAI endpoint, checked before any request.
+
+    Trailing slashes and a trailing ``/openai`` or ``/openai/v1`` (often pasted from the portal or
+    from another SDK's ``base_url``) are removed, since this package adds the path itself.
+
+    Example:
+        >>> normalize_endpoint("https://res.openai.azure.com/openai/v1/")
+        'https://res.openai.azure.com'
+
+    Raises:
+        ConfigurationError: not an ``http(s)://host[:port]`` URL.
+    """
+    value = endpoint.strip().rstrip("/")
+    for suffix in _ENDPOINT_SUFFIXES:
+        if value.lower().endswith(suffix):
+            logger.debug("azure_endpoint ends with %s; using the resource root.", suffix)
+            value = value[: -len(suffix)].rstrip("/")
+            break
+    hint = (
+        "Use the resource root, e.g. azure_endpoint='https://<resource>.openai.azure.com' "
+        "(or http://127.0.0.1:PORT for the local emulator)."
+    )
+    try:
+        parsed = urllib.parse.urlsplit(value)
+        port = parsed.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"azure_endpoint {endpoint!r} is not a valid URL ({exc}). {hint}"
+        ) from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigurationError(
+            f"azure_endpoint {endpoint!r} is not an http(s) URL with a host name. {hint}"
+        )
+    if parsed.query or parsed.fragment or any(c.isspace() or ord(c) < 32 for c in value):
+        raise ConfigurationError(
+            f"azure_endpoint {endpoint!r} has a query, fragment or spaces in it. {hint}"
+        )
+    del port
+    return value
+
+
+class _Clients:
+    """The SDK clients and the per-request headers that go with them.
+
+    The sync client is shared. Async clients are made per event loop: an async connection pool
+    belongs to the loop that opened it, so ``asyncio.run(model.ainvoke(...))`` twice (notebooks,
+    test suites) must not reuse a pool bound to a closed loop.
+    """
+
+    def __init__(
+        self,
+        sync: openai.OpenAI,
+        make_async: Callable[[], openai.AsyncOpenAI],
+        extra_headers: dict[str, Any],
+        *,
+        share_async: bool = False,
+    ) -> None:
+        self.sync = sync
+        self.extra_headers = extra_headers
+        self._make_async = make_async
+        self._shared_async: openai.AsyncOpenAI | None = make_async() if share_async else None
+        self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @property
+    def async_(self) -> openai.AsyncOpenAI:
+        """The async client of the running event loop (one made on first use in each loop)."""
+        if self._shared_async is not None:
+            return self._shared_async
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # outside a loop: a client nobody shares
+            return self._make_async()
+        client = self._per_loop.get(loop)
+        if client is None:
+            client = self._make_async()
+            self._per_loop[loop] = client
+        return client
 
 
 class AzureAudioSettings(BaseModel):
@@ -154,13 +234,7 @@ class AzureAudioSettings(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            # Validators raise our typed errors; pydantic wraps ValueErrors. Unwrap them so that
-            # `except UnsupportedOptionError` works and `.option` / `.value` survive.
-            for detail in exc.errors():
-                cause = (detail.get("ctx") or {}).get("error")
-                if isinstance(cause, AzureAudioError):
-                    raise cause from None
-            raise
+            raise _typed_validation_error(exc) from None
 
     _clients: _Clients | None = PrivateAttr(default=None)
     _caps: ModelCapabilities | None = PrivateAttr(default=None)
@@ -231,14 +305,14 @@ class AzureAudioSettings(BaseModel):
     # -- clients ---------------------------------------------------------------------------
 
     def _require_endpoint(self) -> str:
-        if not self.azure_endpoint:
+        if not self.azure_endpoint or not self.azure_endpoint.strip():
             raise ConfigurationError(
                 "No Azure OpenAI endpoint: pass "
                 "azure_endpoint='https://<resource>.openai.azure.com' "
                 "or set AZURE_OPENAI_ENDPOINT (for the local emulator: "
                 "`langchain-azure-audio emulator` and use its endpoint)."
             )
-        return self.azure_endpoint.rstrip("/")
+        return normalize_endpoint(self.azure_endpoint)
 
     def _require_deployment(self) -> str:
         if not self.azure_deployment:
@@ -276,6 +350,12 @@ class AzureAudioSettings(BaseModel):
         deployment = self._require_deployment()
         sync_provider, async_provider = self._token_providers()
         key = self.api_key.get_secret_value() if self.api_key is not None else None
+        if key is not None and (not key.strip() or key != key.strip()):
+            raise ConfigurationError(
+                "api_key is empty or has spaces around it: pass the resource's key (Azure "
+                "portal > Keys and Endpoint) or set AZURE_OPENAI_API_KEY, or use "
+                "azure_ad_token_provider=... / azure_credential=... for Microsoft Entra ID."
+            )
         if key is None and sync_provider is None and async_provider is None:
             raise ConfigurationError(
                 "No credentials for Azure OpenAI: pass api_key=... or set AZURE_OPENAI_API_KEY, "
@@ -288,7 +368,6 @@ class AzureAudioSettings(BaseModel):
             "default_headers": self.default_headers,
         }
         sync_http = self.http_client or _shared_http_client(self.timeout)
-        async_http = self.http_async_client or _new_async_http_client(self.timeout)
         if api_version in _V1_VERSIONS:
             base_url = f"{endpoint}/openai/v1"
             extra: dict[str, Any] = {}
@@ -299,18 +378,20 @@ class AzureAudioSettings(BaseModel):
                 async_key: Any = "unused"
             else:
                 sync_key, async_key = sync_provider, async_provider
-            return _Clients(
-                sync=openai.OpenAI(
-                    base_url=base_url, api_key=sync_key, http_client=sync_http, **common
-                ),
-                async_=openai.AsyncOpenAI(
+
+            def make_v1_async() -> openai.AsyncOpenAI:
+                return openai.AsyncOpenAI(
                     base_url=base_url,
                     api_key=async_key,
-                    http_client=async_http,
+                    http_client=self.http_async_client or _new_async_http_client(self.timeout),
                     **common,
-                ),
-                extra_headers=extra,
-                v1=True,
+                )
+
+            return _Clients(
+                openai.OpenAI(base_url=base_url, api_key=sync_key, http_client=sync_http, **common),
+                make_v1_async,
+                extra,
+                share_async=self.http_async_client is not None,
             )
         auth_sync: dict[str, Any] = (
             {"api_key": key} if key is not None else {"azure_ad_token_provider": sync_provider}
@@ -318,8 +399,19 @@ class AzureAudioSettings(BaseModel):
         auth_async: dict[str, Any] = (
             {"api_key": key} if key is not None else {"azure_ad_token_provider": async_provider}
         )
+
+        def make_async() -> openai.AsyncOpenAI:
+            return openai.AsyncAzureOpenAI(
+                azure_endpoint=endpoint,
+                azure_deployment=deployment,
+                api_version=api_version,
+                http_client=self.http_async_client or _new_async_http_client(self.timeout),
+                **auth_async,
+                **common,
+            )
+
         return _Clients(
-            sync=openai.AzureOpenAI(
+            openai.AzureOpenAI(
                 azure_endpoint=endpoint,
                 azure_deployment=deployment,
                 api_version=api_version,
@@ -327,14 +419,38 @@ class AzureAudioSettings(BaseModel):
                 **auth_sync,
                 **common,
             ),
-            async_=openai.AsyncAzureOpenAI(
-                azure_endpoint=endpoint,
-                azure_deployment=deployment,
-                api_version=api_version,
-                http_client=async_http,
-                **auth_async,
-                **common,
-            ),
-            extra_headers={},
-            v1=False,
+            make_async,
+            {},
+            share_async=self.http_async_client is not None,
         )
+
+
+def _typed_validation_error(exc: ValidationError) -> AzureAudioError:
+    """The typed error for a pydantic ValidationError raised while building a model or tool.
+
+    Validators raise this package's typed errors and pydantic wraps them: those are unwrapped (so
+    ``.option`` / ``.value`` survive). A value of the wrong type or out of range becomes an
+    :class:`UnsupportedOptionError` naming the argument, what was given and what is expected.
+    """
+    details = exc.errors()
+    for detail in details:
+        cause = (detail.get("ctx") or {}).get("error")
+        if isinstance(cause, AzureAudioError):
+            return cause
+    first = details[0] if details else {}
+    loc = first.get("loc") or ("value",)
+    option = str(loc[0])
+    value = first.get("input")
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in d.get('loc') or ()) or option}: {d.get('msg')}"
+        for d in details[:3]
+    )
+    return UnsupportedOptionError(
+        f"{option}={shown} is not valid ({problems}). Check the argument's type and allowed "
+        f"values in the {exc.title} docs.",
+        option=option,
+        value=value,
+    )

@@ -4,10 +4,10 @@ Example:
     >>> from langchain_azure_audio.tools import AzureSpeechToTextTool, AzureTextToSpeechTool
 """
 
-from langchain_azure_audio.tools._common import ChunkTranscriptionError
+from langchain_azure_audio.errors import ChunkTranscriptionError
+from langchain_azure_audio.sources import AudioSource
 from langchain_azure_audio.tools.speech import AzureTextToSpeechTool, SpeechArtifact, SpeechInput
 from langchain_azure_audio.tools.transcription import (
-    AudioSource,
     AzureAudioTranslationTool,
     AzureSpeechToTextTool,
     TranscriptionArtifact,

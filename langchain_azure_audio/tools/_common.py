@@ -1,83 +1,28 @@
-"""Helpers shared by the audio tools: service errors, output files, bounded retries."""
+"""Helpers shared by the audio tools: output files, bounded retries."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import openai
 
-from langchain_azure_audio._sse import StreamInterruptedError
 from langchain_azure_audio.audio import atomic_write
 from langchain_azure_audio.errors import (
-    AzureAudioError,
     ConfigurationError,
     RateLimitError,
     ServiceUnavailableError,
-    from_openai_error,
+    StreamInterruptedError,
 )
 
 __all__ = [
-    "ChunkTranscriptionError",
     "is_transient",
     "retry_delay",
-    "service_errors",
     "write_output",
 ]
-
-
-class ChunkTranscriptionError(AzureAudioError):
-    """One chunk of a long recording could not be transcribed (after its retries).
-
-    The whole call fails rather than returning a transcript with a hole in it.
-
-    Attributes:
-        chunk_index: 0-based position of the chunk.
-        start_seconds: Where the chunk starts in the recording.
-        end_seconds: Where it ends.
-        attempts: How many times it was sent.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        chunk_index: int,
-        start_seconds: float,
-        end_seconds: float,
-        attempts: int,
-    ) -> None:
-        super().__init__(message)
-        self.chunk_index = chunk_index
-        self.start_seconds = start_seconds
-        self.end_seconds = end_seconds
-        self.attempts = attempts
-
-
-_DROPPED = {"RemoteProtocolError", "ReadError", "ReadTimeout", "WriteError", "ConnectError"}
-
-
-@contextlib.contextmanager
-def service_errors() -> Iterator[None]:
-    """Translate SDK status errors into this package's typed errors (keeping the cause)."""
-    try:
-        yield
-    except openai.APIStatusError as exc:
-        raise from_openai_error(exc) from exc
-    except (openai.APIConnectionError, AzureAudioError):
-        raise
-    except Exception as exc:
-        if type(exc).__name__ in _DROPPED:
-            raise StreamInterruptedError(
-                f"The connection dropped mid-response ({exc}); the audio is incomplete. "
-                "Retry the request."
-            ) from exc
-        raise
 
 
 def is_transient(exc: BaseException) -> bool:

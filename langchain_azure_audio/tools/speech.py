@@ -15,13 +15,17 @@ from langchain_core.tools import BaseTool
 from langchain_core.tools.base import ArgsSchema
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from langchain_azure_audio._sse import StreamInterruptedError, aiter_sse_json, iter_sse_json
+from langchain_azure_audio._sse import aiter_sse_json, iter_sse_json
 from langchain_azure_audio.audio import PCM16_SAMPLE_RATE, mime_for_format, wav_duration
 from langchain_azure_audio.capabilities import MAX_SPEECH_INPUT_CHARS, ModelKind
-from langchain_azure_audio.errors import UnsupportedOptionError
+from langchain_azure_audio.errors import (
+    StreamInterruptedError,
+    UnsupportedOptionError,
+    service_errors,
+)
 from langchain_azure_audio.settings import AzureAudioSettings
 from langchain_azure_audio.tools._chunking import join_wav, split_text
-from langchain_azure_audio.tools._common import service_errors, write_output
+from langchain_azure_audio.tools._common import write_output
 
 __all__ = ["AzureTextToSpeechTool", "SpeechArtifact", "SpeechInput"]
 

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import json
 import logging
-import os
 import re
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypedDict
-from urllib.parse import unquote_to_bytes
 
 import openai
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -24,7 +19,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.tools.base import ArgsSchema
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
-from langchain_azure_audio.audio import mime_for_format, sniff_format, wav_duration
+from langchain_azure_audio.audio import check_audio_header, mime_for_format, sniff_format
 from langchain_azure_audio.capabilities import (
     MAX_TRANSCRIPTION_BYTES,
     ModelCapabilities,
@@ -33,10 +28,13 @@ from langchain_azure_audio.capabilities import (
 from langchain_azure_audio.errors import (
     AudioValidationError,
     AzureAudioError,
+    ChunkTranscriptionError,
     ConfigurationError,
     UnsupportedOptionError,
+    service_errors,
 )
 from langchain_azure_audio.settings import AzureAudioSettings
+from langchain_azure_audio.sources import AudioSource, SourcePolicy, load_audio
 from langchain_azure_audio.tools._chunking import (
     ChunkSpan,
     ChunkTranscript,
@@ -48,12 +46,7 @@ from langchain_azure_audio.tools._chunking import (
     stitch,
     wav_to_pcm16,
 )
-from langchain_azure_audio.tools._common import (
-    ChunkTranscriptionError,
-    is_transient,
-    retry_delay,
-    service_errors,
-)
+from langchain_azure_audio.tools._common import is_transient, retry_delay
 
 __all__ = [
     "AudioSource",
@@ -62,19 +55,13 @@ __all__ = [
     "TranscriptionArtifact",
     "TranscriptionInput",
     "TranslationInput",
-    "load_audio",
 ]
 
 logger = logging.getLogger(__name__)
 
-AudioSource = bytes | str | os.PathLike[str] | Mapping[str, Any]
-"""Audio the tools accept: bytes, a local path, a ``data:`` URL, an http(s) URL (opt-in), or a
-LangChain audio content block (v1 ``base64``/``url``, v0 ``source_type``, OpenAI
-``input_audio``)."""
-
 ResponseFormat = Literal["json", "text", "srt", "verbose_json", "vtt"]
 
-_LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+_LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
 _MIN_BYTES_PER_SECOND = 1000
 """Lowest bitrate assumed when guessing whether compressed audio could exceed the length limit."""
 _PROMPT_CARRY_CHARS = 200
@@ -86,9 +73,9 @@ class TranscriptionArtifact(TypedDict):
 
     text: str
     """The plain transcript (or English translation)."""
-    response_format: str
+    transcript_format: str
     document: str
-    """The response in the requested ``response_format`` (srt/vtt re-rendered after stitching)."""
+    """The response in the requested ``transcript_format`` (srt/vtt re-rendered after stitching)."""
     language: str | None
     duration_seconds: float | None
     segments: list[dict[str, Any]]
@@ -145,7 +132,7 @@ class _Call:
 
     language: str | None
     prompt: str | None
-    response_format: str
+    transcript_format: str
     temperature: float | None
     timestamp_granularities: tuple[str, ...]
 
@@ -167,6 +154,7 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    """LangChain's tool output mode; the transcript's format is ``transcript_format``."""
 
     transcript_format: ResponseFormat = "json"
     """The service's ``response_format``: json, text, srt, vtt, verbose_json (the last three are
@@ -241,11 +229,20 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
         self,
         language: str | None,
         prompt: str | None,
-        response_format: str | None,
+        transcript_format: str | None,
         temperature: float | None,
         timestamp_granularities: list[str] | tuple[str, ...] | None,
     ) -> _Call:
-        fmt = response_format or self.transcript_format
+        fmt = transcript_format or self.transcript_format
+        if timestamp_granularities is not None and not isinstance(
+            timestamp_granularities, list | tuple
+        ):
+            raise UnsupportedOptionError(
+                "timestamp_granularities must be a list such as ['word', 'segment'], not "
+                f"{timestamp_granularities!r}.",
+                option="timestamp_granularities",
+                value=timestamp_granularities,
+            )
         grains = tuple(
             timestamp_granularities
             if timestamp_granularities is not None
@@ -255,30 +252,40 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
         call = _Call(
             language=language,
             prompt=prompt if prompt is not None else self.prompt,
-            response_format=fmt,
+            transcript_format=fmt,
             temperature=temp,
             timestamp_granularities=grains,
         )
         if fmt not in ("json", "text", "srt", "verbose_json", "vtt"):
             raise UnsupportedOptionError(
-                f"response_format {fmt!r} is not supported; use json, text, srt, vtt or "
+                f"transcript_format {fmt!r} is not supported; use json, text, srt, vtt or "
                 "verbose_json.",
-                option="response_format",
+                option="transcript_format",
                 value=fmt,
             )
-        if temp is not None and not 0.0 <= temp <= 1.0:
+        if temp is not None and (
+            isinstance(temp, bool) or not isinstance(temp, int | float) or not 0.0 <= temp <= 1.0
+        ):
             raise UnsupportedOptionError(
                 f"temperature must be between 0 and 1 (got {temp}).",
                 option="temperature",
                 value=temp,
             )
-        if language is not None and not _LANGUAGE_RE.match(language):
+        if language is not None and (
+            not isinstance(language, str) or not _LANGUAGE_RE.fullmatch(language)
+        ):
             raise UnsupportedOptionError(
                 f"language {language!r} is not an ISO-639-1 code such as 'en' or 'de'.",
                 option="language",
                 value=language,
             )
-        bad = [g for g in grains if g not in ("word", "segment")]
+        if call.prompt is not None and not isinstance(call.prompt, str):
+            raise UnsupportedOptionError(
+                f"prompt must be text, not {type(call.prompt).__name__}.",
+                option="prompt",
+                value=call.prompt,
+            )
+        bad = [g for g in grains if not isinstance(g, str) or g not in ("word", "segment")]
         if bad:
             raise UnsupportedOptionError(
                 f"timestamp_granularities accepts 'word' and 'segment', not {bad}.",
@@ -287,7 +294,7 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
             )
         caps = self._caps
         if caps is not None:
-            caps.check_response_format(fmt)
+            caps.check_response_format(fmt, option="transcript_format")
             if grains and not caps.supports_timestamps:
                 raise UnsupportedOptionError(
                     f"timestamp_granularities need a whisper deployment; {caps.family} does not "
@@ -297,7 +304,7 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
                 )
         if grains and fmt != "verbose_json":
             raise UnsupportedOptionError(
-                "timestamp_granularities only work with response_format='verbose_json' "
+                "timestamp_granularities only work with transcript_format='verbose_json' "
                 f"(got {fmt!r}).",
                 option="timestamp_granularities",
                 value=list(grains),
@@ -310,10 +317,14 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
         """Bytes of ``audio``, refusing remote URLs and paths outside ``input_dir``."""
         return load_audio(
             audio,
-            allow_remote_urls=self.allow_remote_urls,
-            input_dir=self.input_dir,
-            timeout=self.timeout,
-            max_download_bytes=self.max_download_bytes,
+            SourcePolicy(
+                allow_remote_urls=self.allow_remote_urls,
+                input_dir=self.input_dir,
+                timeout=self.timeout,
+                max_download_bytes=self.max_download_bytes,
+                max_bytes=self.max_download_bytes,
+                limit_hint="Raise max_download_bytes, or split the recording.",
+            ),
         )
 
     def _prepare(self, data: bytes) -> _Prepared:
@@ -332,13 +343,10 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
         allowed = self._caps.input_formats if self._caps is not None else frozenset({fmt})
         duration: float | None = None
         decoded: tuple[bytes, int] | None = None
-        if fmt == "wav":
+        info = check_audio_header(data[:65536], len(data), fmt)
+        if info is not None:
             decoded = wav_to_pcm16(data)
-            duration = wav_duration(data)
-            if duration <= 0 or (decoded is not None and not decoded[0]):
-                raise AudioValidationError("The wav audio has no samples (empty data chunk).")
-        elif len(data) < 64:
-            raise AudioValidationError(f"The {fmt} audio is only {len(data)} bytes: too short.")
+            duration = info.duration
         too_big = len(data) > self.max_chunk_bytes
         maybe_long = duration is None and len(data) > self.max_chunk_seconds * _MIN_BYTES_PER_SECOND
         needs_convert = fmt not in allowed
@@ -439,7 +447,7 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
         return self._body(
             (f"chunk-{span.index + 1:04d}.wav", wav, "audio/wav"),
             call,
-            self._chunk_format(call.response_format),
+            self._chunk_format(call.transcript_format),
             prompt,
         )
 
@@ -488,17 +496,17 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
         audio: AudioSource,
         language: str | None,
         prompt: str | None,
-        response_format: str | None,
+        transcript_format: str | None,
         temperature: float | None,
         timestamp_granularities: list[str] | None,
     ) -> TranscriptionArtifact:
         call = self._resolve_call(
-            language, prompt, response_format, temperature, timestamp_granularities
+            language, prompt, transcript_format, temperature, timestamp_granularities
         )
         prepared = self._prepare(self._load(audio))
         if not prepared.chunks:
             body = self._whole_body(prepared, call)
-            return _artifact_from_response(self._send(body), call.response_format)
+            return _artifact_from_response(self._send(body), call.transcript_format)
         parts: list[ChunkTranscript] = []
         previous = ""
         total = len(prepared.chunks)
@@ -508,25 +516,25 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
             part = _chunk_transcript(span, self._send_chunk(body, span, total))
             previous = part.text
             parts.append(part)
-        return _artifact_from_chunks(stitch(parts), call.response_format, total)
+        return _artifact_from_chunks(stitch(parts), call.transcript_format, total)
 
     async def _arun_audio(
         self,
         audio: AudioSource,
         language: str | None,
         prompt: str | None,
-        response_format: str | None,
+        transcript_format: str | None,
         temperature: float | None,
         timestamp_granularities: list[str] | None,
     ) -> TranscriptionArtifact:
         call = self._resolve_call(
-            language, prompt, response_format, temperature, timestamp_granularities
+            language, prompt, transcript_format, temperature, timestamp_granularities
         )
         data = await asyncio.to_thread(self._load, audio)
         prepared = await asyncio.to_thread(self._prepare, data)
         if not prepared.chunks:
             body = self._whole_body(prepared, call)
-            return _artifact_from_response(await self._asend(body), call.response_format)
+            return _artifact_from_response(await self._asend(body), call.transcript_format)
         total = len(prepared.chunks)
         parts: list[ChunkTranscript] = []
         if self.carry_prompt:
@@ -547,12 +555,12 @@ class _AudioToTextTool(BaseTool, AzureAudioSettings):
                     return _chunk_transcript(span, await self._asend_chunk(body, span, total))
 
             parts = list(await asyncio.gather(*(one(s) for s in prepared.chunks)))
-        return _artifact_from_chunks(stitch(parts), call.response_format, total)
+        return _artifact_from_chunks(stitch(parts), call.transcript_format, total)
 
     def _whole_body(self, prepared: _Prepared, call: _Call) -> dict[str, Any]:
         ext = prepared.format
         file = (f"audio.{ext}", prepared.data, mime_for_format(ext))
-        return self._body(file, call, call.response_format, call.prompt)
+        return self._body(file, call, call.transcript_format, call.prompt)
 
     @staticmethod
     def _summary(artifact: TranscriptionArtifact) -> str:
@@ -634,7 +642,7 @@ class AzureSpeechToTextTool(_AudioToTextTool):
         *,
         language: str | None = None,
         prompt: str | None = None,
-        response_format: ResponseFormat | None = None,
+        transcript_format: ResponseFormat | None = None,
         temperature: float | None = None,
         timestamp_granularities: list[str] | None = None,
     ) -> TranscriptionArtifact:
@@ -643,7 +651,7 @@ class AzureSpeechToTextTool(_AudioToTextTool):
             audio,
             language or self.language,
             prompt,
-            response_format,
+            transcript_format,
             temperature,
             timestamp_granularities,
         )
@@ -654,7 +662,7 @@ class AzureSpeechToTextTool(_AudioToTextTool):
         *,
         language: str | None = None,
         prompt: str | None = None,
-        response_format: ResponseFormat | None = None,
+        transcript_format: ResponseFormat | None = None,
         temperature: float | None = None,
         timestamp_granularities: list[str] | None = None,
     ) -> TranscriptionArtifact:
@@ -663,7 +671,7 @@ class AzureSpeechToTextTool(_AudioToTextTool):
             audio,
             language or self.language,
             prompt,
-            response_format,
+            transcript_format,
             temperature,
             timestamp_granularities,
         )
@@ -730,22 +738,22 @@ class AzureAudioTranslationTool(_AudioToTextTool):
         audio: AudioSource,
         *,
         prompt: str | None = None,
-        response_format: ResponseFormat | None = None,
+        transcript_format: ResponseFormat | None = None,
         temperature: float | None = None,
     ) -> TranscriptionArtifact:
         """Translate ``audio`` into English."""
-        return self._run_audio(audio, None, prompt, response_format, temperature, None)
+        return self._run_audio(audio, None, prompt, transcript_format, temperature, None)
 
     async def atranslate(
         self,
         audio: AudioSource,
         *,
         prompt: str | None = None,
-        response_format: ResponseFormat | None = None,
+        transcript_format: ResponseFormat | None = None,
         temperature: float | None = None,
     ) -> TranscriptionArtifact:
         """Async :meth:`translate`."""
-        return await self._arun_audio(audio, None, prompt, response_format, temperature, None)
+        return await self._arun_audio(audio, None, prompt, transcript_format, temperature, None)
 
     def _run(
         self,
@@ -767,124 +775,6 @@ class AzureAudioTranslationTool(_AudioToTextTool):
 
 
 # -- input -------------------------------------------------------------------------------------
-
-
-def load_audio(
-    audio: AudioSource,
-    *,
-    allow_remote_urls: bool = False,
-    input_dir: str | os.PathLike[str] | None = None,
-    timeout: float | None = 120.0,
-    max_download_bytes: int = 512 * 1024 * 1024,
-) -> bytes:
-    """Read audio given as bytes, a path, a ``data:``/``file:``/http(s) URL or a content block.
-
-    http(s) URLs are refused unless ``allow_remote_urls``; with ``input_dir`` set, local paths
-    must lie inside it. The bytes are not validated here.
-
-    Raises:
-        AudioValidationError: unreadable input, refused URL or path.
-    """
-    return _Loader(allow_remote_urls, input_dir, timeout, max_download_bytes).load(audio)
-
-
-@dataclass(frozen=True)
-class _Loader:
-    allow_remote_urls: bool
-    input_dir: str | os.PathLike[str] | None
-    timeout: float | None
-    max_download_bytes: int
-
-    def load(self, audio: AudioSource) -> bytes:
-        if isinstance(audio, bytes | bytearray | memoryview):
-            return bytes(audio)
-        if isinstance(audio, Mapping):
-            return self._load_block(audio)
-        if isinstance(audio, os.PathLike):
-            return self._read_path(os.fspath(audio))
-        if isinstance(audio, str):
-            return self._load_string(audio)
-        raise AudioValidationError(
-            f"Cannot read audio from a {type(audio).__name__}; pass bytes, a file path, or an "
-            "audio content block."
-        )
-
-    def _load_string(self, value: str) -> bytes:
-        text = value.strip()
-        lower = text[:16].lower()
-        if lower.startswith("data:"):
-            header, _, payload = text.partition(",")
-            try:
-                if header.endswith(";base64"):
-                    return base64.b64decode(payload, validate=False)
-                return unquote_to_bytes(payload)
-            except (binascii.Error, ValueError) as exc:
-                raise AudioValidationError(f"The data: URL is not valid base64: {exc}.") from exc
-        if lower.startswith(("http://", "https://")):
-            return self._download(text)
-        if lower.startswith("file://"):
-            return self._read_path(unquote_to_bytes(text[7:]).decode())
-        return self._read_path(text)
-
-    def _load_block(self, block: Mapping[str, Any]) -> bytes:
-        kind = block.get("type")
-        if kind == "input_audio" and isinstance(block.get("input_audio"), Mapping):
-            block = block["input_audio"]
-        elif kind not in (None, "audio", "file"):
-            raise AudioValidationError(f"A {kind!r} content block is not audio.")
-        data = block.get("base64") or (
-            block.get("data") if block.get("source_type", "base64") == "base64" else None
-        )
-        if isinstance(data, str) and data:
-            try:
-                return base64.b64decode(data, validate=False)
-            except (binascii.Error, ValueError) as exc:
-                raise AudioValidationError(f"The audio block's base64 is invalid: {exc}.") from exc
-        url = block.get("url") or (block.get("data") if block.get("source_type") == "url" else None)
-        if isinstance(url, str) and url:
-            return self._load_string(url)
-        path = block.get("path") or block.get("file_path")
-        if isinstance(path, str) and path:
-            return self._read_path(path)
-        raise AudioValidationError("This audio block has no base64 data, url or path.")
-
-    def _read_path(self, raw: str) -> bytes:
-        path = Path(raw).expanduser()
-        if self.input_dir is not None:
-            root = Path(self.input_dir).expanduser().resolve()
-            resolved = (root / path).resolve() if not path.is_absolute() else path.resolve()
-            if not resolved.is_relative_to(root):
-                raise AudioValidationError(
-                    f"Refusing to read {raw!r}: only files inside the tool's input_dir may be "
-                    "transcribed."
-                )
-            path = resolved
-        if not path.is_file():
-            raise AudioValidationError(f"No audio file at {raw!r}.")
-        return path.read_bytes()
-
-    def _download(self, url: str) -> bytes:
-        if not self.allow_remote_urls:
-            raise AudioValidationError(
-                "Remote audio URLs are not fetched unless the tool is created with "
-                "allow_remote_urls=True (download the file yourself and pass its bytes or path)."
-            )
-        import httpx2
-
-        with (
-            httpx2.Client(timeout=self.timeout, follow_redirects=True) as client,
-            client.stream("GET", url) as response,
-        ):
-            response.raise_for_status()
-            buf = bytearray()
-            for chunk in response.iter_bytes():
-                buf.extend(chunk)
-                if len(buf) > self.max_download_bytes:
-                    raise AudioValidationError(
-                        f"The audio at the URL is larger than max_download_bytes "
-                        f"({self.max_download_bytes})."
-                    )
-            return bytes(buf)
 
 
 @contextlib.contextmanager
@@ -953,7 +843,7 @@ def _artifact_from_response(raw: str, fmt: str) -> TranscriptionArtifact:
         text = raw
     return {
         "text": text.strip(),
-        "response_format": fmt,
+        "transcript_format": fmt,
         "document": raw,
         "language": language,
         "duration_seconds": duration,
@@ -987,7 +877,7 @@ def _artifact_from_chunks(
         document = stitched.text
     return {
         "text": stitched.text,
-        "response_format": fmt,
+        "transcript_format": fmt,
         "document": document,
         "language": stitched.language,
         "duration_seconds": stitched.duration,

@@ -87,11 +87,11 @@ def test_verbose_json_timestamps(mock_azure: Callable[..., Recorder], make_stt: 
         ("vtt", "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello world.\n\n", "Hello world."),
     ],
 )
-def test_every_response_format(
+def test_every_transcript_format(
     fmt: str, document: str, text: str, mock_azure: Callable[..., Recorder], make_stt: MakeStt
 ) -> None:
     rec = mock_azure(lambda r: httpx2.Response(200, text=document))
-    art = make_stt(rec).transcribe(WAV, response_format=fmt)  # type: ignore[arg-type]
+    art = make_stt(rec).transcribe(WAV, transcript_format=fmt)  # type: ignore[arg-type]
     assert multipart_fields(rec.last)["response_format"] == fmt
     assert art["text"] == text and art["document"] == document
     if fmt in ("srt", "vtt"):
@@ -101,26 +101,26 @@ def test_every_response_format(
 @pytest.mark.parametrize(
     ("init", "call", "option"),
     [
-        ({"azure_deployment": "gpt-4o-transcribe"}, {"response_format": "srt"}, "response_format"),
+        ({"azure_deployment": "gpt-4o-transcribe"}, {"transcript_format": "srt"}, "transcript_format"),
         (
             {"azure_deployment": "gpt-4o-mini-transcribe"},
-            {"response_format": "verbose_json"},
-            "response_format",
+            {"transcript_format": "verbose_json"},
+            "transcript_format",
         ),
         ({}, {"timestamp_granularities": ["word"]}, "timestamp_granularities"),
         (
             {},
-            {"response_format": "verbose_json", "timestamp_granularities": ["line"]},
+            {"transcript_format": "verbose_json", "timestamp_granularities": ["line"]},
             "timestamp_granularities",
         ),
         (
             {"azure_deployment": "gpt-4o-transcribe"},
-            {"response_format": "json", "timestamp_granularities": ["word"]},
+            {"transcript_format": "json", "timestamp_granularities": ["word"]},
             "timestamp_granularities",
         ),
         ({}, {"temperature": 1.5}, "temperature"),
         ({}, {"language": "English please"}, "language"),
-        ({}, {"response_format": "docx"}, "response_format"),
+        ({}, {"transcript_format": "docx"}, "transcript_format"),
     ],
 )
 def test_bad_options_refused_before_any_request(
