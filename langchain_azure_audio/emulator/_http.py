@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -61,9 +62,132 @@ def invalid(message: str, param: str | None, *, code: str = "invalid_value") -> 
     )
 
 
-def option_error(exc: UnsupportedOptionError, param: str) -> ApiError:
-    """A 400 for an option that the capability registry refused."""
-    return invalid(str(exc), param)
+def _quoted(values: Iterable[str]) -> str:
+    items = [f"'{v}'" for v in sorted(values)]
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + f", and {items[-1]}"
+
+
+def invalid_choice(value: object, allowed: Iterable[str], param: str) -> ApiError:
+    """A 400 for a value outside a fixed set, worded like the service.
+
+    Example:
+        >>> invalid_choice("bob", {"alloy", "echo"}, "voice").body["error"]["message"]
+        "Invalid value: 'bob'. Supported values are: 'alloy' and 'echo'."
+    """
+    return invalid(f"Invalid value: '{value}'. Supported values are: {_quoted(allowed)}.", param)
+
+
+def option_error(exc: UnsupportedOptionError, param: str, allowed: Iterable[str]) -> ApiError:
+    """A 400 for an option that the capability registry refused (the service's wording, not the
+    library's advice)."""
+    return invalid_choice(exc.value, allowed, param)
+
+
+def unrecognized_arguments(names: Iterable[str]) -> ApiError:
+    """Azure's 400 for request arguments it does not know.
+
+    Example:
+        >>> unrecognized_arguments(["foo"]).body["error"]["message"]
+        'Unrecognized request argument supplied: foo'
+    """
+    found = sorted(names)
+    plural = "s" if len(found) > 1 else ""
+    return ApiError(
+        400,
+        {
+            "error": {
+                "message": f"Unrecognized request argument{plural} supplied: {', '.join(found)}",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            }
+        },
+    )
+
+
+def check_arguments(names: Iterable[str], allowed: frozenset[str]) -> None:
+    """Raise :func:`unrecognized_arguments` for any name outside ``allowed``."""
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise unrecognized_arguments(unknown)
+
+
+CHAT_ARGUMENTS = frozenset(
+    {
+        # the OpenAI chat completions surface (openai-python's create() parameters)
+        "messages",
+        "model",
+        "audio",
+        "frequency_penalty",
+        "function_call",
+        "functions",
+        "logit_bias",
+        "logprobs",
+        "max_completion_tokens",
+        "max_tokens",
+        "metadata",
+        "modalities",
+        "moderation",
+        "n",
+        "parallel_tool_calls",
+        "prediction",
+        "presence_penalty",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning_effort",
+        "response_format",
+        "safety_identifier",
+        "seed",
+        "service_tier",
+        "stop",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "user",
+        "verbosity",
+        "web_search_options",
+        # Azure's own additions
+        "data_sources",
+        "user_security_context",
+    }
+)
+"""Top-level fields ``/chat/completions`` accepts."""
+
+SPEECH_ARGUMENTS = frozenset(
+    {"model", "input", "voice", "instructions", "response_format", "speed", "stream_format"}
+)
+"""Fields ``/audio/speech`` accepts."""
+
+TRANSCRIPTION_ARGUMENTS = frozenset(
+    {
+        "file",
+        "model",
+        "chunking_strategy",
+        "include",
+        "keywords",
+        "known_speaker_names",
+        "known_speaker_references",
+        "language",
+        "languages",
+        "prompt",
+        "response_format",
+        "stream",
+        "temperature",
+        "timestamp_granularities",
+    }
+)
+"""Multipart fields ``/audio/transcriptions`` accepts (``name[]`` arrays by their name)."""
+
+TRANSLATION_ARGUMENTS = frozenset({"file", "model", "prompt", "response_format", "temperature"})
+"""Multipart fields ``/audio/translations`` accepts."""
 
 
 def operation_not_supported(operation: str, model: str) -> ApiError:
@@ -156,10 +280,35 @@ class EventStreamResponse(Response):
             yield chunk
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        gone = asyncio.Event()
+
+        async def watch() -> None:
+            # The request body has been read already: the next message is the disconnect
+            # (sent when the client goes away, or once the response is complete).
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    gone.set()
+                    return
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await self._send_all(send, gone)
+        except OSError:  # the transport failed under us: the client is gone
+            logger.debug("Client went away during the response")
+        finally:
+            watcher.cancel()
+
+    async def _send_all(self, send: Send, gone: asyncio.Event) -> None:
         headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
         await send({"type": "http.response.start", "status": self.status_code, "headers": headers})
         async for chunk in self._iterate():
+            if gone.is_set():
+                logger.debug("Client disconnected mid-response; stopping")
+                return
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            # Let the server notice a closed connection before the next write.
+            await asyncio.sleep(0)
         if self.cut:
             # Returning without finishing the response makes the server close the connection
             # mid-body: the client sees a stream that ends without [DONE].

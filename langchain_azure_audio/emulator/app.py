@@ -31,7 +31,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.datastructures import FormData, MutableHeaders
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -247,6 +247,10 @@ def _endpoint(route: str, *, v1: bool) -> Callable[[Request], Awaitable[Response
             if exc.status >= 400:
                 logger.debug("%s -> %s %s", route, exc.status, exc.body)
             return exc.response()
+        except ClientDisconnect:
+            # The client went away before its request was read: nobody to answer.
+            logger.debug("%s: client disconnected before the request was read", route)
+            return Response(status_code=499)
 
     handle.__name__ = f"{route}_{'v1' if v1 else 'deployments'}"
     return handle
@@ -265,6 +269,8 @@ async def _form(request: Request) -> FormData:
         raise invalid("Maximum content size limit exceeded.", "file")
     try:
         return await request.form(max_files=4, max_fields=64)
+    except ClientDisconnect:
+        raise
     except Exception as exc:  # malformed multipart bodies
         raise invalid(
             f"Could not parse the multipart body: {exc}", "file", code="BadRequest"

@@ -19,9 +19,11 @@ from starlette.responses import JSONResponse, Response
 from langchain_azure_audio._codecs import decode_to_pcm16, encode_pcm16
 from langchain_azure_audio.capabilities import STREAMING_OUTPUT_FORMAT
 from langchain_azure_audio.emulator._http import (
+    CHAT_ARGUMENTS,
     ApiError,
     EventStreamResponse,
     RequestContext,
+    check_arguments,
     cut_json_response,
     invalid,
     option_error,
@@ -140,8 +142,7 @@ async def _read_messages(ctx: RequestContext, messages: Any) -> _Prompt:
                 transcript = ctx.state.audio.get(audio_id)
                 if transcript is None:
                     raise invalid(
-                        f"Audio with id '{audio_id}' has expired or was not found. Send the "
-                        "transcript as text content instead.",
+                        f"Audio with id '{audio_id}' has expired or was not found.",
                         f"messages[{i}].audio.id",
                     )
                 prompt.text_tokens += text_tokens(transcript)
@@ -258,11 +259,17 @@ def _check_audio_options(
     try:
         ctx.caps.check_voice(voice)
     except UnsupportedOptionError as exc:
-        raise option_error(exc, "audio.voice") from None
+        raise option_error(exc, "audio.voice", ctx.caps.voices) from None
     try:
-        ctx.caps.check_output_format(fmt, streaming=stream)
+        ctx.caps.check_output_format(fmt)
     except UnsupportedOptionError as exc:
-        raise option_error(exc, "audio.format") from None
+        raise option_error(exc, "audio.format", ctx.caps.output_formats) from None
+    if stream and fmt != STREAMING_OUTPUT_FORMAT:
+        raise invalid(
+            f"Audio output format '{fmt}' is not supported when stream is true. "
+            f"Supported values are: '{STREAMING_OUTPUT_FORMAT}'.",
+            "audio.format",
+        )
     return voice, fmt
 
 
@@ -304,6 +311,7 @@ class _Answer:
 
 async def chat_completions(ctx: RequestContext, body: Mapping[str, Any]) -> Response:
     """Handle one ``/chat/completions`` request."""
+    check_arguments(body, CHAT_ARGUMENTS)
     stream = bool(body.get("stream", False))
     audio_opts = _check_audio_options(ctx, body, stream)
     tools, choice = _check_tools(body)

@@ -26,6 +26,8 @@ __all__ = ["Emulator", "serve"]
 logger = logging.getLogger("langchain_azure_audio.emulator")
 
 _INCOMPLETE = "ASGI callable returned without completing response"
+_WS_IMPL = "websockets-sansio"
+"""uvicorn's WebSocket protocol on the ``websockets`` package's sans-I/O core (websockets >= 13)."""
 
 
 class _QuietCutStream(logging.Filter):
@@ -110,7 +112,7 @@ class Emulator:
             log_level="warning",
             access_log=False,
             lifespan="off",
-            ws="none",
+            ws=_WS_IMPL,
             timeout_graceful_shutdown=2,
         )
         server = uvicorn.Server(uv_config)
@@ -183,6 +185,39 @@ class Emulator:
         return f"http://{self.host}:{self.port}"
 
     @property
+    def ws_url(self) -> str:
+        """``ws://127.0.0.1:PORT/openai/v1``: the ``websocket_base_url`` of an ``openai`` client
+        (the SDK appends ``/realtime?model=DEPLOYMENT``)."""
+        return f"ws://{self.host}:{self.port}/openai/v1"
+
+    @property
+    def realtime_url(self) -> str:
+        """``ws://127.0.0.1:PORT/openai/v1/realtime``: the GA realtime WebSocket (add
+        ``?model=DEPLOYMENT``)."""
+        return f"{self.ws_url}/realtime"
+
+    @property
+    def deployments(self) -> dict[str, str]:
+        """Deployment name -> model name, as served."""
+        return dict(self.config.deployments)
+
+    def deployment_for(self, kind: str, preferred: str | None = None) -> str:
+        """A deployment serving ``kind`` (``chat``, ``speech``, ``transcription``, ``realtime``):
+        ``preferred`` when it is deployed, else the first deployment of that kind.
+
+        Raises:
+            LookupError: no deployment of that kind.
+        """
+        from langchain_azure_audio.capabilities import resolve_model
+
+        if preferred is not None and preferred in self.config.deployments:
+            return preferred
+        for name, model in self.config.deployments.items():
+            if resolve_model(model).kind == kind:
+                return name
+        raise LookupError(f"The emulator has no {kind} deployment; deployed: {self.deployments}.")
+
+    @property
     def api_key(self) -> str:
         """The key clients send in the ``api-key`` header."""
         return self.config.api_key
@@ -197,8 +232,10 @@ class Emulator:
         """Fail the next ``times`` requests (on ``route`` only, when given) with ``fault``.
 
         ``fault`` is ``"429"``, ``"500"``, ``"503"``, ``"content_filter"``, ``"cut_stream"`` or
-        ``"slow_first_byte:MS"``; ``route`` is ``chat``, ``speech``, ``transcriptions`` or
-        ``translations``.
+        ``"slow_first_byte:MS"``; ``route`` is ``chat``, ``speech``, ``transcriptions``,
+        ``translations`` or ``realtime`` (where ``cut_stream`` drops the socket mid-response,
+        ``500``/``503``/``429``/``content_filter`` send an ``error`` event instead of a response,
+        see :mod:`langchain_azure_audio.emulator.realtime`).
         """
         self.faults.inject(fault, times=times, route=route)
 
@@ -228,19 +265,31 @@ class Emulator:
     def chat_model(self, **kw: Any) -> Any:
         """An ``AzureAudioChatModel`` wired to this emulator."""
         AzureAudioChatModel = _public("AzureAudioChatModel")
-        deployment = kw.pop("azure_deployment", "gpt-4o-mini-audio-preview")
+        deployment = kw.pop("azure_deployment", None) or self.deployment_for(
+            "chat", "gpt-4o-mini-audio-preview"
+        )
+        if "model" not in kw and "model_name" not in kw and deployment in self.config.deployments:
+            kw["model"] = self.config.deployments[deployment]
         return AzureAudioChatModel(azure_deployment=deployment, **self._client_kwargs(kw))
 
     def speech_tool(self, **kw: Any) -> Any:
         """An ``AzureTextToSpeechTool`` wired to this emulator."""
         AzureTextToSpeechTool = _public("AzureTextToSpeechTool")
-        deployment = kw.pop("azure_deployment", "gpt-4o-mini-tts")
+        deployment = kw.pop("azure_deployment", None) or self.deployment_for(
+            "speech", "gpt-4o-mini-tts"
+        )
+        if "model" not in kw and "model_name" not in kw and deployment in self.config.deployments:
+            kw["model"] = self.config.deployments[deployment]
         return AzureTextToSpeechTool(azure_deployment=deployment, **self._client_kwargs(kw))
 
     def transcription_tool(self, **kw: Any) -> Any:
         """An ``AzureSpeechToTextTool`` wired to this emulator."""
         AzureSpeechToTextTool = _public("AzureSpeechToTextTool")
-        deployment = kw.pop("azure_deployment", "whisper")
+        deployment = kw.pop("azure_deployment", None) or self.deployment_for(
+            "transcription", "whisper"
+        )
+        if "model" not in kw and "model_name" not in kw and deployment in self.config.deployments:
+            kw["model"] = self.config.deployments[deployment]
         return AzureSpeechToTextTool(azure_deployment=deployment, **self._client_kwargs(kw))
 
     def __repr__(self) -> str:
@@ -263,5 +312,5 @@ def serve(
         (config.engines or default_engines()).preload()
     _install_log_filter()
     uvicorn.run(
-        create_app(config), host=host, port=port, log_level="info", lifespan="off", ws="none"
+        create_app(config), host=host, port=port, log_level="info", lifespan="off", ws=_WS_IMPL
     )

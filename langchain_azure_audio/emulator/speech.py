@@ -13,8 +13,10 @@ from starlette.responses import Response
 from langchain_azure_audio._codecs import encode_pcm16
 from langchain_azure_audio.capabilities import MAX_SPEECH_INPUT_CHARS
 from langchain_azure_audio.emulator._http import (
+    SPEECH_ARGUMENTS,
     EventStreamResponse,
     RequestContext,
+    check_arguments,
     invalid,
     option_error,
     split_sizes,
@@ -60,12 +62,12 @@ def _validate(ctx: RequestContext, body: Mapping[str, Any]) -> tuple[str, str, s
     try:
         ctx.caps.check_voice(voice)
     except UnsupportedOptionError as exc:
-        raise option_error(exc, "voice") from None
+        raise option_error(exc, "voice", ctx.caps.voices) from None
     fmt = body.get("response_format") or "mp3"
     try:
         ctx.caps.check_output_format(str(fmt))
     except UnsupportedOptionError as exc:
-        raise option_error(exc, "response_format") from None
+        raise option_error(exc, "response_format", ctx.caps.output_formats) from None
     speed = body.get("speed", 1.0)
     if speed is None:
         speed = 1.0
@@ -82,8 +84,7 @@ def _validate(ctx: RequestContext, body: Mapping[str, Any]) -> tuple[str, str, s
     instructions = body.get("instructions")
     if instructions and not ctx.caps.supports_instructions:
         raise invalid(
-            f"'instructions' are not supported by {ctx.caps.family} models "
-            "(use a gpt-4o-mini-tts deployment).",
+            f"'instructions' is not supported with this model ({ctx.model}).",
             "instructions",
         )
     stream_format = body.get("stream_format") or "audio"
@@ -94,8 +95,7 @@ def _validate(ctx: RequestContext, body: Mapping[str, Any]) -> tuple[str, str, s
         )
     if stream_format == "sse" and not ctx.caps.supports_stream:
         raise invalid(
-            f"stream_format 'sse' is not supported by {ctx.caps.family} models "
-            "(use a gpt-4o-mini-tts deployment).",
+            f"stream_format 'sse' is not supported with this model ({ctx.model}).",
             "stream_format",
         )
     return text, voice, str(fmt), float(speed), str(stream_format)
@@ -103,6 +103,7 @@ def _validate(ctx: RequestContext, body: Mapping[str, Any]) -> tuple[str, str, s
 
 async def audio_speech(ctx: RequestContext, body: Mapping[str, Any]) -> Response:
     """Handle one ``/audio/speech`` request."""
+    check_arguments(body, SPEECH_ARGUMENTS)
     text, voice, fmt, speed, stream_format = _validate(ctx, body)
     pcm = await run_in_threadpool(
         ctx.state.engines.synthesizer.synthesize, text, voice=voice, speed=speed

@@ -17,12 +17,15 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from langchain_azure_audio._codecs import decode_to_pcm16
 from langchain_azure_audio.emulator._http import (
+    TRANSCRIPTION_ARGUMENTS,
+    TRANSLATION_ARGUMENTS,
     ApiError,
     EventStreamResponse,
     RequestContext,
+    check_arguments,
     cut_json_response,
     invalid,
-    option_error,
+    invalid_choice,
     sse_event,
     text_tokens,
     word_pieces,
@@ -34,6 +37,7 @@ __all__ = ["transcribe_upload"]
 
 _STT_RATE = 16000
 _GRANULARITIES = frozenset({"word", "segment"})
+_ALL_RESPONSE_FORMATS = frozenset({"json", "text", "srt", "verbose_json", "vtt", "diarized_json"})
 _AUDIO_TOKENS_PER_SECOND = 10
 
 
@@ -52,11 +56,15 @@ def _flag(form: FormData, name: str) -> bool:
 def _validate_options(
     ctx: RequestContext, form: FormData, translate: bool
 ) -> tuple[str, list[str], bool]:
+    check_arguments(
+        {key.removesuffix("[]") for key in form},
+        TRANSLATION_ARGUMENTS if translate else TRANSCRIPTION_ARGUMENTS,
+    )
     fmt = _field(form, "response_format") or "json"
     try:
         ctx.caps.check_response_format(fmt)
-    except UnsupportedOptionError as exc:
-        raise option_error(exc, "response_format") from None
+    except UnsupportedOptionError:
+        raise _format_error(ctx, fmt) from None
     granularities = [
         str(v)
         for key in ("timestamp_granularities[]", "timestamp_granularities")
@@ -66,7 +74,7 @@ def _validate_options(
     if granularities:
         if translate or not ctx.caps.supports_timestamps:
             raise invalid(
-                f"timestamp_granularities are not supported by {ctx.caps.family} models.",
+                f"timestamp_granularities are not supported with this model ({ctx.model}).",
                 "timestamp_granularities",
             )
         unknown = sorted(set(granularities) - _GRANULARITIES)
@@ -84,8 +92,7 @@ def _validate_options(
     stream = _flag(form, "stream")
     if stream and (translate or not ctx.caps.supports_stream):
         raise invalid(
-            f"Streaming is not supported by {ctx.caps.family} models "
-            "(use a gpt-4o-transcribe or gpt-4o-mini-transcribe deployment).",
+            f"Streaming is not supported with this model ({ctx.model}).",
             "stream",
         )
     temperature = _field(form, "temperature")
@@ -97,6 +104,18 @@ def _validate_options(
         if not 0.0 <= value <= 1.0:
             raise invalid("'temperature' must be a number between 0 and 1.", "temperature")
     return fmt, granularities, stream
+
+
+def _format_error(ctx: RequestContext, fmt: str) -> ApiError:
+    allowed = sorted(ctx.caps.response_formats)
+    if fmt in _ALL_RESPONSE_FORMATS:
+        listed = " or ".join(f"'{f}'" for f in allowed)
+        return invalid(
+            f"response_format '{fmt}' is not compatible with model '{ctx.model}'. "
+            f"Use {listed} instead.",
+            "response_format",
+        )
+    return invalid_choice(fmt, allowed, "response_format")
 
 
 async def _read_file(ctx: RequestContext, form: FormData) -> bytes:

@@ -124,7 +124,7 @@ def test_v1_style_model_field(emu: Emulator, sentence_wav: bytes) -> None:
 @pytest.mark.parametrize(
     ("url", "fields", "param", "needle"),
     [
-        (GPT4O, {"response_format": "srt"}, "response_format", "whisper"),
+        (GPT4O, {"response_format": "srt"}, "response_format", "not compatible"),
         (WHISPER, {"response_format": "diarized_json"}, "response_format", "diarize"),
         (WHISPER, {"response_format": "yaml"}, "response_format", "yaml"),
         (WHISPER, {"timestamp_granularities[]": "word"}, "timestamp_granularities", "verbose_json"),
@@ -167,8 +167,11 @@ def test_file_errors(http: httpx2.Client, audio: bytes, filename: str, needle: s
 
 
 def test_missing_file_and_over_25_mb(http: httpx2.Client) -> None:
-    r = http.post(WHISPER, files={"other": ("x.txt", b"x")}, data={"response_format": "json"})
+    r = http.post(WHISPER, files={"response_format": (None, "json")})
     assert r.status_code == 400 and r.json()["error"]["param"] == "file"
+    r = http.post(WHISPER, files={"other": ("x.txt", b"x")}, data={"response_format": "json"})
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == "Unrecognized request argument supplied: other"
     big = upload(http, WHISPER, b"\x00" * (25 * 1024 * 1024 + 1))
     assert big.status_code == 400
     assert "25 MB" in big.json()["error"]["message"]
