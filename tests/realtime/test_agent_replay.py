@@ -1,0 +1,329 @@
+"""The voice agent against replayed realtime sessions (no engines, no wall clock)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+from langchain_core.callbacks import AsyncCallbackHandler, UsageMetadataCallbackHandler
+from langchain_core.tools import tool
+
+from langchain_azure_audio.errors import AuthenticationError
+from langchain_azure_audio.realtime import (
+    AzureRealtimeVoiceAgent,
+    InputTranscript,
+    Interrupted,
+    OutputAudio,
+    RealtimeEvent,
+    RealtimeSession,
+    Reconnected,
+    ResponseDone,
+    ServiceError,
+    SessionStarted,
+    ToolFinished,
+    ToolStarted,
+)
+
+from .replay import ReplayServer, load
+
+T0 = 1_800_000_000.0
+
+
+class FakeClock:
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_agent(server: ReplayServer, **kw: Any) -> AzureRealtimeVoiceAgent:
+    params: dict[str, Any] = {
+        "azure_endpoint": server.endpoint,
+        "api_key": "test-key",
+        "azure_deployment": "gpt-realtime",
+        "clock": FakeClock(),
+        "reconnect_delay": 0.01,
+    }
+    params.update(kw)
+    return AzureRealtimeVoiceAgent(**params)
+
+
+async def collect_until(
+    session: RealtimeSession, stop: Any, timeout: float = 10.0
+) -> list[RealtimeEvent]:
+    events: list[RealtimeEvent] = []
+
+    async def run() -> None:
+        async for event in session.events():
+            events.append(event)
+            if stop(event, events):
+                return
+
+    await asyncio.wait_for(run(), timeout)
+    return events
+
+
+def final_done(event: RealtimeEvent, _events: list[RealtimeEvent]) -> bool:
+    return isinstance(event, ResponseDone) and not event.function_calls
+
+
+# -- tools --------------------------------------------------------------------------------------
+
+TOOL_SLEEP = 0.3
+tool_threads: list[str] = []
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Weather of a city."""
+    tool_threads.append(threading.current_thread().name)
+    time.sleep(TOOL_SLEEP)  # a blocking tool: must run in a worker thread
+    return f"It is sunny and 21 degrees in {city}."
+
+
+@tool
+async def get_time(city: str) -> str:
+    """Local time of a city."""
+    await asyncio.sleep(TOOL_SLEEP)
+    return f"It is 14:05 in {city}."
+
+
+@tool
+def broken_tool() -> str:
+    """Always fails."""
+    raise RuntimeError("the backend is down")
+
+
+class ToolSpy(AsyncCallbackHandler):
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.ended: list[str] = []
+        self.errors: list[str] = []
+        self.llm_ends = 0
+
+    async def on_tool_start(self, serialized: dict[str, Any], input_str: str, **kw: Any) -> None:
+        self.started.append(serialized.get("name", ""))
+
+    async def on_tool_end(self, output: Any, **kw: Any) -> None:
+        self.ended.append(str(getattr(output, "content", output)))
+
+    async def on_tool_error(self, error: BaseException, **kw: Any) -> None:
+        self.errors.append(repr(error))
+
+    async def on_llm_end(self, response: Any, **kw: Any) -> None:
+        self.llm_ends += 1
+
+
+async def test_tools_run_concurrently_answer_once_and_survive_a_raising_tool() -> None:
+    tool_threads.clear()
+    spy, usage = ToolSpy(), UsageMetadataCallbackHandler()
+    async with ReplayServer(load("tools.jsonl")) as server:
+        agent = make_agent(
+            server, tools=[get_weather, get_time, broken_tool], callbacks=[spy, usage]
+        )
+        async with agent.connect() as session:
+            await session.send_text("What is the weather and the time in Paris?")
+            t0 = time.perf_counter()
+            events = await collect_until(session, final_done)
+            elapsed = time.perf_counter() - t0
+            await asyncio.sleep(0.05)  # callbacks of the last response
+        server.assert_ok()  # outputs with call ids, one response.create after response.done
+
+    assert isinstance(events[0], SessionStarted) and events[0].expires_at == T0 + 1800
+    started = [e for e in events if isinstance(e, ToolStarted)]
+    finished = {e.call_id: e for e in events if isinstance(e, ToolFinished)}
+    assert [e.name for e in started] == ["get_weather", "get_time", "broken_tool"]
+    assert started[0].args == {"city": "Paris"}
+    assert finished["call_broken"].error is not None
+    assert "the backend is down" in finished["call_broken"].output
+    assert finished["call_weather"].error is None
+    # Two 0.3 s tools ran side by side, and the sync one in a worker thread.
+    assert elapsed < 2 * TOOL_SLEEP + 0.25
+    assert tool_threads and tool_threads[0] != threading.main_thread().name
+    # The event reader went on while the blocking tool slept: the transcript the server sent
+    # after response.done arrives before the tools finish.
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.index("InputTranscript") < kinds.index("ToolFinished")
+    # LangChain callbacks saw every tool run (the failure as an error) and both responses.
+    assert sorted(spy.started) == ["broken_tool", "get_time", "get_weather"]
+    assert len(spy.ended) == 2 and len(spy.errors) == 1
+    assert spy.llm_ends == 2
+    # Usage per response, to the caller and to callbacks.
+    done = [e for e in events if isinstance(e, ResponseDone)]
+    assert done[0].usage is not None and done[0].usage["input_token_details"] == {
+        "audio": 40,
+        "cache_read": 32,
+    }
+    assert done[1].usage is not None and done[1].usage["output_token_details"] == {"audio": 100}
+    assert done[1].transcript == "It is sunny and 21 degrees in Paris, at 14:05."
+    totals = usage.usage_metadata["gpt-realtime"]
+    assert totals["input_tokens"] == 280 and totals["output_tokens"] == 140
+    assert totals["output_token_details"]["audio"] == 100
+    audio = [e for e in events if isinstance(e, OutputAudio)]
+    assert sum(len(e.audio) for e in audio) == 160 * 48
+
+
+async def test_history_holds_the_turn_for_a_replay() -> None:
+    async with ReplayServer(load("tools.jsonl")) as server:
+        agent = make_agent(server, tools=[get_weather, get_time, broken_tool])
+        async with agent.connect() as session:
+            await session.send_text("What is the weather and the time in Paris?")
+            await collect_until(session, final_done)
+            history = session.history
+    kinds = [(h["type"], h.get("role")) for h in history]
+    assert kinds == [
+        ("message", "user"),
+        ("function_call", None),
+        ("function_call", None),
+        ("function_call", None),
+        ("function_call_output", None),
+        ("function_call_output", None),
+        ("function_call_output", None),
+        ("message", "assistant"),
+    ]
+
+
+# -- barge-in -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("played_ms", "expected_end"),
+    [
+        (None, 300),  # nothing reported: what was handed over
+        (120.7, 120),  # what the user heard
+        (900, 300),  # a player that over-reports is clamped to the audio that exists
+        (0, 1),  # never 0
+    ],
+)
+async def test_barge_in_cancels_and_truncates_at_played_audio(
+    played_ms: float | None, expected_end: int
+) -> None:
+    steps = load("barge_in.jsonl")
+    async with ReplayServer(steps, variables={"END_MS": expected_end}) as server:
+        agent = make_agent(server)
+        async with agent.connect() as session:
+            await session.send_audio(b"\x01\x00" * 480)
+            audio_seen = 0
+
+            def third_audio(event: RealtimeEvent, _e: list[RealtimeEvent]) -> bool:
+                nonlocal audio_seen
+                audio_seen += isinstance(event, OutputAudio)
+                return audio_seen == 3
+
+            events = await collect_until(session, third_audio)
+            if played_ms is not None:
+                session.report_playback("item_a1", played_ms)
+            await session.send_audio(b"\x01\x00" * 480)  # the user talks over the answer
+            events += await collect_until(session, lambda e, _: isinstance(e, ServiceError))
+            await asyncio.sleep(0.05)
+        server.assert_ok()  # cancel, then truncate at expected_end (server checks the bounds)
+    cut = [e for e in events if isinstance(e, Interrupted)]
+    assert cut == [Interrupted(item_id="item_a1", audio_end_ms=expected_end)]
+    assert [e.text for e in events if isinstance(e, InputTranscript)] == ["Tell me a long story."]
+    cancelled = [e for e in events if isinstance(e, ResponseDone)]
+    assert cancelled[0].status == "cancelled"
+    # response_cancel_not_active is expected after a VAD cancel and stays quiet; others surface.
+    errors = [e for e in events if isinstance(e, ServiceError)]
+    assert [e.code for e in errors] == ["rate_limit_exceeded"]
+
+
+async def test_interrupt_by_hand_after_the_answer_was_fully_heard_does_nothing() -> None:
+    steps = load("tools.jsonl")
+    async with ReplayServer(steps) as server:
+        agent = make_agent(server, tools=[get_weather, get_time, broken_tool])
+        async with agent.connect() as session:
+            await session.send_text("What is the weather and the time in Paris?")
+            await collect_until(session, final_done)
+            assert await session.interrupt() is None  # all of it was played: no truncate
+        server.assert_ok()
+
+
+# -- renewal and dropped connections -----------------------------------------------------------
+
+
+async def test_session_renews_before_expiry_and_replays_the_conversation() -> None:
+    clock = FakeClock()
+    async with ReplayServer(load("renewal.jsonl")) as server:
+        agent = make_agent(server, clock=clock, instructions="Be brief.")
+        async with agent.connect() as session:
+            await session.send_text("Remember the word tangerine.")
+            events = await collect_until(session, final_done)
+            clock.now = T0 + 1800 - 30  # inside the renewal margin: renew now
+            events += await collect_until(session, lambda e, _: isinstance(e, Reconnected))
+            assert session.expires_at == T0 + 3600
+            await session.send_text("Which word?")
+            events += await collect_until(session, final_done)
+        server.assert_ok()
+    renewals = [e for e in events if isinstance(e, Reconnected)]
+    assert renewals == [
+        Reconnected(reason="renewal", replayed_items=2, attempt=1, expires_at=T0 + 3600)
+    ]
+    assert sum(isinstance(e, SessionStarted) for e in events) == 1
+    assert [e.transcript for e in events if isinstance(e, ResponseDone)] == [
+        "Noted: tangerine.",
+        "Tangerine.",
+    ]
+
+
+async def test_no_renewal_while_the_clock_is_far_from_expiry() -> None:
+    clock = FakeClock()
+    async with ReplayServer(load("tools.jsonl")) as server:
+        agent = make_agent(server, clock=clock, tools=[get_weather, get_time, broken_tool])
+        async with agent.connect() as session:
+            await session.send_text("What is the weather and the time in Paris?")
+            events = await collect_until(session, final_done)
+            clock.now = T0 + 1800 - 61  # just outside the 60 s margin
+            await asyncio.sleep(0.1)
+        server.assert_ok()
+    assert len(server.connections) == 1
+    assert not any(isinstance(e, Reconnected) for e in events)
+
+
+async def test_dropped_connection_reconnects_with_a_fresh_token_and_finishes_the_answer() -> None:
+    tokens = iter(["token-1", "token-2", "token-3"])
+    calls: list[str] = []
+
+    def provider() -> str:
+        token = next(tokens)
+        calls.append(token)
+        return token
+
+    async with ReplayServer(
+        load("dropped.jsonl"), api_key=None, bearer_tokens=["token-1", "token-2"]
+    ) as server:
+        agent = make_agent(
+            server, api_key=None, azure_ad_token_provider=provider, tools=[get_weather]
+        )
+        async with agent.connect() as session:
+            await session.send_text("What is the weather in Oslo?")
+            events = await collect_until(session, final_done)
+        server.assert_ok()
+    assert calls == ["token-1", "token-2"]  # one fresh token per connect
+    assert [c.headers["authorization"] for c in server.connections] == [
+        "Bearer token-1",
+        "Bearer token-2",
+    ]
+    assert "api-key" not in server.connections[0].headers
+    dropped = [e for e in events if isinstance(e, Reconnected)]
+    assert [(e.reason, e.replayed_items) for e in dropped] == [("dropped", 3)]
+    assert [e.transcript for e in events if isinstance(e, ResponseDone)][-1] == (
+        "It is sunny and 21 degrees in Oslo."
+    )
+
+
+# -- connection errors ----------------------------------------------------------------------------
+
+
+async def test_a_refused_key_is_a_typed_authentication_error() -> None:
+    async with ReplayServer(load("tools.jsonl"), api_key="the-right-key") as server:
+        agent = make_agent(server, api_key="a-wrong-key")
+        with pytest.raises(AuthenticationError) as info:
+            async with agent.connect():
+                pass
+    assert info.value.status_code == 401
+    assert "invalid subscription key" in str(info.value)
+    assert "127.0.0.1" not in str(info.value.request.url.query)
