@@ -21,6 +21,7 @@ from langchain_azure_audio.realtime.agent import (
     normalize_turn_detection,
     realtime_tool_spec,
 )
+from langchain_azure_audio.realtime.chat_model import AzureRealtimeChatModel
 from langchain_azure_audio.realtime.events import (
     FunctionCallRequested,
     InputTranscript,
@@ -42,6 +43,7 @@ from langchain_azure_audio.realtime.events import (
 from langchain_azure_audio.realtime.session import RealtimeSession, realtime_usage
 
 __all__ = [
+    "AzureRealtimeChatModel",
     "AzureRealtimeVoiceAgent",
     "ClientSecret",
     "FunctionCallRequested",

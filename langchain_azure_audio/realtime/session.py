@@ -76,22 +76,25 @@ def realtime_usage(usage: Mapping[str, Any] | None) -> Any:
         ...     "output_token_details": {"audio_tokens": 40}})["output_token_details"]
         {'audio': 40}
     """
+    return usage_from_payload(chat_usage(usage))
+
+
+def chat_usage(usage: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A realtime ``usage`` object in the chat-completions shape the package's parsers read."""
     if not usage:
         return None
     inp = usage.get("input_token_details") or {}
     out = usage.get("output_token_details") or {}
-    return usage_from_payload(
-        {
-            "prompt_tokens": usage.get("input_tokens") or 0,
-            "completion_tokens": usage.get("output_tokens") or 0,
-            "total_tokens": usage.get("total_tokens"),
-            "prompt_tokens_details": {
-                "audio_tokens": inp.get("audio_tokens"),
-                "cached_tokens": inp.get("cached_tokens"),
-            },
-            "completion_tokens_details": {"audio_tokens": out.get("audio_tokens")},
-        }
-    )
+    return {
+        "prompt_tokens": usage.get("input_tokens") or 0,
+        "completion_tokens": usage.get("output_tokens") or 0,
+        "total_tokens": usage.get("total_tokens"),
+        "prompt_tokens_details": {
+            "audio_tokens": inp.get("audio_tokens"),
+            "cached_tokens": inp.get("cached_tokens"),
+        },
+        "completion_tokens_details": {"audio_tokens": out.get("audio_tokens")},
+    }
 
 
 @dataclass
