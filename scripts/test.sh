@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 EXTRAS="test,bench"
-# shellcheck source=scripts/_venv.sh
-source scripts/_venv.sh
 # langchain-tests pins vcrpy<9, but only vcrpy>=9.4 records the openai SDK 3.x transport
 # (httpx2). Its other requirements are in our [test] extra, so install it alone.
-"$PY" -m pip install --quiet --no-deps "langchain-tests==1.1.9" "pytest-recording>=0.13,<1"
+NO_DEPS="langchain-tests==1.1.9 pytest-recording>=0.13,<1"
+# shellcheck source=scripts/_venv.sh
+source scripts/_venv.sh
 
 # Tests never reach the network: the emulator listens on loopback and cassettes replay the rest.
 # (Only LC_AZURE_AUDIO_RECORD=azure, re-recording cassettes, may use the Azure variables.)
