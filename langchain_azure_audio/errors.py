@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx2
 import openai
+import pydantic
 
 __all__ = [
     "AudioValidationError",
@@ -48,6 +49,7 @@ __all__ = [
     "StreamInterruptedError",
     "UnsupportedOptionError",
     "from_openai_error",
+    "from_validation_error",
     "service_errors",
 ]
 
@@ -401,3 +403,48 @@ def service_errors() -> Iterator[None]:
         if new is exc:
             raise
         raise new from exc
+
+
+def from_validation_error(exc: pydantic.ValidationError) -> AzureAudioError:
+    """The typed error for a pydantic ValidationError raised while building a model or tool.
+
+    Validators raise this package's typed errors and pydantic wraps them: those are unwrapped (so
+    ``.option`` / ``.value`` survive). A value of the wrong type or out of range becomes an
+    :class:`UnsupportedOptionError` naming the argument, what was given and what is expected.
+    """
+    details = exc.errors()
+    for detail in details:
+        cause = (detail.get("ctx") or {}).get("error")
+        if isinstance(cause, AzureAudioError):
+            return cause
+    first: Mapping[str, Any] = details[0] if details else {}
+    loc = first.get("loc") or ("value",)
+    option = str(loc[0])
+    value = first.get("input")
+    secret = any(word in option.lower() for word in ("key", "token", "secret", "credential"))
+    if secret:
+        value = None
+    shown = "<redacted>" if secret else repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    if first.get("type") == "extra_forbidden":
+        return UnsupportedOptionError(
+            f"{option!r} is not accepted by {exc.title}: it is not one of its arguments (or not "
+            "supported by this model).",
+            option=option,
+            value=value,
+        )
+    problems = (
+        "; ".join(
+            f"{'.'.join(str(p) for p in d.get('loc') or ()) or option}: {d.get('msg')}"
+            for d in details[:3]
+            if not secret or d.get("loc", ("",))[0] != loc[0]
+        )
+        or f"{option}: wrong type"
+    )
+    return UnsupportedOptionError(
+        f"{option}={shown} is not valid ({problems}). Check the argument's type and allowed "
+        f"values in the {exc.title} docs.",
+        option=option,
+        value=value,
+    )

@@ -49,7 +49,11 @@ from langchain_azure_audio.capabilities import (
     check_api_version,
     resolve_model,
 )
-from langchain_azure_audio.errors import AzureAudioError, ConfigurationError, UnsupportedOptionError
+from langchain_azure_audio.errors import (
+    ConfigurationError,
+    UnsupportedOptionError,
+    from_validation_error,
+)
 
 __all__ = ["DEFAULT_API_VERSION", "ENTRA_SCOPE", "AzureAudioSettings", "normalize_endpoint"]
 
@@ -234,7 +238,7 @@ class AzureAudioSettings(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise _typed_validation_error(exc) from None
+            raise from_validation_error(exc) from None
 
     _clients: _Clients | None = PrivateAttr(default=None)
     _caps: ModelCapabilities | None = PrivateAttr(default=None)
@@ -423,34 +427,3 @@ class AzureAudioSettings(BaseModel):
             {},
             share_async=self.http_async_client is not None,
         )
-
-
-def _typed_validation_error(exc: ValidationError) -> AzureAudioError:
-    """The typed error for a pydantic ValidationError raised while building a model or tool.
-
-    Validators raise this package's typed errors and pydantic wraps them: those are unwrapped (so
-    ``.option`` / ``.value`` survive). A value of the wrong type or out of range becomes an
-    :class:`UnsupportedOptionError` naming the argument, what was given and what is expected.
-    """
-    details = exc.errors()
-    for detail in details:
-        cause = (detail.get("ctx") or {}).get("error")
-        if isinstance(cause, AzureAudioError):
-            return cause
-    first = details[0] if details else {}
-    loc = first.get("loc") or ("value",)
-    option = str(loc[0])
-    value = first.get("input")
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in d.get('loc') or ()) or option}: {d.get('msg')}"
-        for d in details[:3]
-    )
-    return UnsupportedOptionError(
-        f"{option}={shown} is not valid ({problems}). Check the argument's type and allowed "
-        f"values in the {exc.title} docs.",
-        option=option,
-        value=value,
-    )

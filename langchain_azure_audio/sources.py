@@ -112,8 +112,11 @@ def read_audio_file(raw: str | os.PathLike[str], policy: SourcePolicy = SourcePo
 
 def _file_url_path(url: str) -> str:
     parsed = urllib.parse.urlsplit(url)
+    raw = parsed.path
+    if parsed.netloc not in ("", "localhost"):  # file://clip.wav: a relative path, as meant
+        raw = parsed.netloc + parsed.path
     try:
-        path = urllib.parse.unquote(parsed.path, errors="strict")
+        path = urllib.parse.unquote(raw, errors="strict")
         return urllib.request.url2pathname(path)
     except (UnicodeDecodeError, ValueError) as exc:
         raise AudioValidationError(

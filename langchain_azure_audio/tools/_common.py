@@ -7,8 +7,10 @@ import re
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import openai
+import pydantic
 
 from langchain_azure_audio.audio import atomic_write
 from langchain_azure_audio.errors import (
@@ -16,9 +18,11 @@ from langchain_azure_audio.errors import (
     RateLimitError,
     ServiceUnavailableError,
     StreamInterruptedError,
+    from_validation_error,
 )
 
 __all__ = [
+    "TypedArgsMixin",
     "is_transient",
     "retry_delay",
     "write_output",
@@ -70,3 +74,23 @@ def write_output(
     if target.parent != root:  # pragma: no cover - generated names have no separators
         raise ConfigurationError("Refusing to write outside output_dir.")
     return atomic_write(target, data)
+
+
+class TypedArgsMixin:
+    """Tool arguments that fail their schema raise this package's typed errors.
+
+    A wrong type, a value out of range or an unknown argument (``instructions`` sent to a tts-1
+    tool) becomes an :class:`~langchain_azure_audio.errors.UnsupportedOptionError` naming the
+    argument, instead of pydantic's ``ValidationError`` from inside LangChain.
+    """
+
+    def _parse_input(
+        self, tool_input: str | dict[str, Any], tool_call_id: str | None
+    ) -> str | dict[str, Any]:
+        try:
+            parsed: str | dict[str, Any] = super()._parse_input(  # type: ignore[misc]
+                tool_input, tool_call_id
+            )
+        except pydantic.ValidationError as exc:
+            raise from_validation_error(exc) from None
+        return parsed

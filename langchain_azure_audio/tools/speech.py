@@ -25,7 +25,7 @@ from langchain_azure_audio.errors import (
 )
 from langchain_azure_audio.settings import AzureAudioSettings
 from langchain_azure_audio.tools._chunking import join_wav, split_text
-from langchain_azure_audio.tools._common import write_output
+from langchain_azure_audio.tools._common import TypedArgsMixin, write_output
 
 __all__ = ["AzureTextToSpeechTool", "SpeechArtifact", "SpeechInput"]
 
@@ -55,7 +55,13 @@ class SpeechArtifact(TypedDict):
 
 
 class _LegacySpeechInput(BaseModel):
-    """Arguments of the text-to-speech tool (tts-1 family: no instructions)."""
+    """Arguments of the text-to-speech tool (tts-1 family: no instructions).
+
+    Unknown arguments are refused, not dropped: ``instructions`` sent to a tts-1 tool is an
+    error that says so (as :meth:`AzureTextToSpeechTool.synthesize` does).
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     text: str = Field(
         description=(
@@ -105,7 +111,7 @@ def _streaming_wav_header(rate: int = PCM16_SAMPLE_RATE) -> bytes:
     )
 
 
-class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
+class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
     """Speak text with an Azure OpenAI speech deployment (gpt-4o-mini-tts, tts-1, tts-1-hd).
 
     A LangChain tool (``response_format="content_and_artifact"``): the model reads a one-line
@@ -223,6 +229,18 @@ class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
         audio_format: str | None,
     ) -> _Options:
         """Merge per-call options with the defaults and refuse what the family would refuse."""
+        if speed is not None and (isinstance(speed, bool) or not isinstance(speed, int | float)):
+            raise UnsupportedOptionError(
+                f"speed must be a number from 0.25 to 4.0 (1.0 is normal), not {speed!r}.",
+                option="speed",
+                value=speed,
+            )
+        if instructions is not None and not isinstance(instructions, str):
+            raise UnsupportedOptionError(
+                f"instructions must be text, not {type(instructions).__name__}.",
+                option="instructions",
+                value=instructions,
+            )
         opts = _Options(
             voice=voice or self.voice,
             speed=self.speed if speed is None else float(speed),
@@ -257,6 +275,12 @@ class AzureTextToSpeechTool(BaseTool, AzureAudioSettings):
         return opts
 
     def _pieces(self, text: str) -> list[str]:
+        if not isinstance(text, str):
+            raise UnsupportedOptionError(
+                f"The text to speak must be a string, not {type(text).__name__}.",
+                option="text",
+                value=text,
+            )
         pieces = split_text(text, self.max_chars)
         if not pieces:
             raise UnsupportedOptionError(

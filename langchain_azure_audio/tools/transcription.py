@@ -46,7 +46,7 @@ from langchain_azure_audio.tools._chunking import (
     stitch,
     wav_to_pcm16,
 )
-from langchain_azure_audio.tools._common import is_transient, retry_delay
+from langchain_azure_audio.tools._common import TypedArgsMixin, is_transient, retry_delay
 
 __all__ = [
     "AudioSource",
@@ -148,7 +148,7 @@ class _Prepared:
     rate: int = 0
 
 
-class _AudioToTextTool(BaseTool, AzureAudioSettings):
+class _AudioToTextTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
     """Shared machinery of the transcription and translation tools."""
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
