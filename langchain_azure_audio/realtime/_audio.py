@@ -44,19 +44,24 @@ def ms_to_bytes(ms: float) -> int:
     return int(ms * BYTES_PER_MS) // 2 * 2
 
 
-def to_session_pcm16(data: bytes) -> bytes:
+def to_session_pcm16(data: bytes, *, raw_unless_wav: bool = False) -> bytes:
     """Return ``data`` as raw 24 kHz mono pcm16.
 
     Raw pcm16 passes through (it must have whole samples); wav at 24 kHz mono 16-bit is unwrapped
     without copying through a decoder; any other container or rate is decoded and resampled
-    (``codecs`` extra). This can take milliseconds per second of audio: call it off the event
-    loop for long clips (:meth:`RealtimeSession.send_audio` does).
+    (``codecs`` extra). With ``raw_unless_wav`` (microphone frames), anything but a RIFF/WAVE
+    file is taken as raw pcm16: samples can look like an mp3 frame header by chance.
+
+    Converting can take milliseconds per second of audio: call it off the event loop for long
+    clips (:meth:`RealtimeSession.send_audio` does).
 
     Raises:
         AudioValidationError: odd-length raw pcm, empty or corrupt audio, or a container that
             needs the ``codecs`` extra when it is not installed.
     """
     fmt = sniff_format(data[:64]) if data else None
+    if raw_unless_wav and fmt != "wav":
+        fmt = None
     if fmt is None:
         if len(data) % 2:
             raise AudioValidationError(

@@ -281,7 +281,7 @@ class RealtimeSession:
             yield event
 
     async def send_audio(self, audio: bytes) -> None:
-        """Append user audio: 24 kHz mono pcm16 (wav or, with the codecs extra, any file).
+        """Append user audio: raw 24 kHz mono pcm16, or a wav file (any rate, converted).
 
         Raises:
             AudioValidationError: odd-length pcm16 or undecodable audio.
@@ -349,6 +349,8 @@ class RealtimeSession:
 
     async def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until no response is active or requested and no tool is running."""
+        if self._idle.is_set():
+            return True
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except asyncio.TimeoutError:
@@ -928,5 +930,5 @@ class RealtimeSession:
 
 
 def _encode_audio(audio: bytes) -> tuple[bytes, str]:
-    pcm = to_session_pcm16(audio)
+    pcm = to_session_pcm16(audio, raw_unless_wav=True)
     return pcm, base64.b64encode(pcm).decode("ascii")

@@ -327,3 +327,40 @@ async def test_a_refused_key_is_a_typed_authentication_error() -> None:
     assert info.value.status_code == 401
     assert "invalid subscription key" in str(info.value)
     assert "127.0.0.1" not in str(info.value.request.url.query)
+
+
+# -- the one-call helper --------------------------------------------------------------------------
+
+
+@tool
+def quick_weather(city: str) -> str:
+    """Weather of a city."""
+    return f"It is sunny and 21 degrees in {city}."
+
+
+async def test_arun_runs_a_spoken_turn_from_frames() -> None:
+    from pathlib import Path
+
+    from langchain_azure_audio.realtime import pcm16_frames, read_pcm16
+
+    pcm = read_pcm16(Path(__file__).parent.parent / "data" / "weather_question.wav")
+    frames = list(pcm16_frames(pcm, frame_ms=20))
+    seen: list[str] = []
+    async with ReplayServer(load("spoken_turn.jsonl")) as server:
+        agent = make_agent(
+            server,
+            tools=[quick_weather.model_copy(update={"name": "get_weather"})],
+            turn_detection={"type": "server_vad", "silence_duration_ms": 200},
+        )
+        result = await agent.arun(frames, on_event=lambda e: seen.append(e.type))
+        server.assert_ok()
+    # Every frame and then 500 ms of silence (VAD's 200 ms + 300 ms) went out as audio.
+    assert server.connections[0].appended_bytes == len(pcm) + 500 * 48
+    assert result.user_transcripts == ["What is the weather in Paris?"]
+    assert [t.output for t in result.tool_calls] == ["It is sunny and 21 degrees in Paris."]
+    assert result.transcript == "It is sunny and 21 degrees in Paris."
+    assert len(result.audio) == 200 * 48 and result.wav()[:4] == b"RIFF"
+    assert result.usage is not None and result.usage["total_tokens"] == 300
+    assert result.usage["output_token_details"]["audio"] == 80
+    assert result.first_audio_latency_s is not None and result.first_audio_latency_s >= 0
+    assert seen[0] == "session_started" and seen[-1] == "response_done"
