@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import math
@@ -10,8 +11,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response
@@ -21,6 +22,7 @@ from langchain_azure_audio.emulator.faults import Fault
 from langchain_azure_audio.errors import UnsupportedOptionError
 
 if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
     from starlette.types import Receive, Scope, Send
 
     from langchain_azure_audio.emulator.config import EmulatorConfig
@@ -231,6 +233,38 @@ class AudioStore:
 
 
 @dataclass
+class ClientSecret:
+    """An ephemeral realtime key (``ek_...``) with the session it was minted for."""
+
+    value: str
+    expires_at: float
+    session: dict[str, Any]
+
+
+class ClientSecretStore:
+    """The ephemeral realtime keys the emulator issued (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, ClientSecret] = {}
+
+    def add(self, secret: ClientSecret, now: float) -> None:
+        """Remember ``secret``, dropping keys that expired more than a day before ``now``."""
+        with self._lock:
+            for key in [k for k, v in self._items.items() if v.expires_at + 86400 < now]:
+                del self._items[key]
+            self._items[secret.value] = secret
+
+    def get(self, value: str, now: float) -> ClientSecret | None:
+        """The live secret ``value``, or ``None`` when unknown or expired at ``now``."""
+        with self._lock:
+            secret = self._items.get(value)
+        if secret is None or now >= secret.expires_at:
+            return None
+        return secret
+
+
+@dataclass
 class EmulatorState:
     """What every request handler may use."""
 
@@ -238,6 +272,67 @@ class EmulatorState:
     engines: Engines
     faults: FaultQueue
     audio: AudioStore
+    secrets: ClientSecretStore = field(default_factory=ClientSecretStore)
+
+
+KEY_401 = {
+    "error": {
+        "code": "401",
+        "message": "Access denied due to invalid subscription key or wrong API endpoint. Make "
+        "sure to provide a valid key for an active subscription and use a correct regional API "
+        "endpoint for your resource.",
+    }
+}
+TOKEN_401 = {
+    "statusCode": 401,
+    "message": "Unauthorized. Access token is missing, invalid, audience is incorrect, or have "
+    "expired.",
+}
+
+
+def bearer_token(conn: HTTPConnection) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if any."""
+    auth = conn.headers.get("authorization")
+    if auth is None:
+        return None
+    scheme, _, token = auth.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def authenticate(
+    conn: HTTPConnection, state: EmulatorState, *, accept: Callable[[str], bool] | None = None
+) -> None:
+    """Check the ``api-key`` header or ``Authorization: Bearer`` token; raise a 401 otherwise.
+
+    Args:
+        conn: The request or WebSocket.
+        state: The emulator's state (key, token validator).
+        accept: Extra bearer tokens to accept (the realtime route's ephemeral keys).
+    """
+    config = state.config
+    key = conn.headers.get("api-key")
+    if key is not None:
+        if not hmac.compare_digest(key.encode(), config.api_key.encode()):
+            raise ApiError(401, KEY_401)
+        return
+    auth = conn.headers.get("authorization")
+    if auth is None:
+        raise ApiError(401, KEY_401)
+    token = bearer_token(conn)
+    if token is None:
+        raise ApiError(401, TOKEN_401)
+    if hmac.compare_digest(token.encode(), config.api_key.encode()):
+        return
+    if accept is not None and accept(token):
+        return
+    try:
+        accepted = bool(config.bearer_token_validator(token))
+    except Exception:  # a failing validator refuses the token
+        logger.exception("The bearer token validator raised; refusing the token")
+        accepted = False
+    if not accepted:
+        raise ApiError(401, TOKEN_401)
 
 
 @dataclass

@@ -9,6 +9,9 @@ Routes (both URL styles of Azure OpenAI):
 * the same under ``/openai/v1/...`` with the deployment in the body's ``model``
   (the multipart field ``model`` for uploads) and no api-version
 * ``GET /emulator/health`` (no auth): ``{"status": "ok"}``
+* WebSocket ``/openai/v1/realtime?model=DEPLOYMENT`` (GA realtime) and
+  ``POST /openai/v1/realtime/client_secrets`` (ephemeral keys), see
+  :mod:`langchain_azure_audio.emulator.realtime`
 
 Every response carries ``x-request-id`` and ``apim-request-id``.
 
@@ -22,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import uuid
@@ -33,7 +35,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from langchain_azure_audio.capabilities import check_api_version, resolve_model
@@ -42,6 +44,7 @@ from langchain_azure_audio.emulator._http import (
     AudioStore,
     EmulatorState,
     RequestContext,
+    authenticate,
     invalid,
     operation_not_supported,
 )
@@ -55,6 +58,11 @@ from langchain_azure_audio.emulator.faults import (
     content_filter_body,
     parse_fault,
     status_fault_body,
+)
+from langchain_azure_audio.emulator.realtime import (
+    client_secrets,
+    deprecated_realtime_socket,
+    realtime_socket,
 )
 from langchain_azure_audio.emulator.speech import audio_speech
 from langchain_azure_audio.emulator.transcription import transcribe_upload
@@ -79,20 +87,6 @@ _PATHS = {
 }
 _MAX_FORM_BYTES = 26 * 1024 * 1024
 
-_KEY_401 = {
-    "error": {
-        "code": "401",
-        "message": "Access denied due to invalid subscription key or wrong API endpoint. Make "
-        "sure to provide a valid key for an active subscription and use a correct regional API "
-        "endpoint for your resource.",
-    }
-}
-_TOKEN_401 = {
-    "statusCode": 401,
-    "message": "Unauthorized. Access token is missing, invalid, audience is incorrect, or have "
-    "expired.",
-}
-
 
 class _RequestIdMiddleware:
     """Add ``x-request-id`` and ``apim-request-id`` (one uuid) to every response."""
@@ -115,31 +109,6 @@ class _RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_ids)
-
-
-def _authenticate(request: Request, state: EmulatorState) -> None:
-    config = state.config
-    key = request.headers.get("api-key")
-    if key is not None:
-        if not hmac.compare_digest(key.encode(), config.api_key.encode()):
-            raise ApiError(401, _KEY_401)
-        return
-    auth = request.headers.get("authorization")
-    if auth is None:
-        raise ApiError(401, _KEY_401)
-    scheme, _, token = auth.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise ApiError(401, _TOKEN_401)
-    if hmac.compare_digest(token.encode(), config.api_key.encode()):
-        return
-    try:
-        accepted = bool(config.bearer_token_validator(token))
-    except Exception:  # a failing validator refuses the token
-        logger.exception("The bearer token validator raised; refusing the token")
-        accepted = False
-    if not accepted:
-        raise ApiError(401, _TOKEN_401)
 
 
 def _pick_fault(request: Request, state: EmulatorState, route: str) -> Fault | None:
@@ -201,7 +170,7 @@ def _endpoint(route: str, *, v1: bool) -> Callable[[Request], Awaitable[Response
     async def handle(request: Request) -> Response:
         state: EmulatorState = request.app.state.emulator
         try:
-            _authenticate(request, state)
+            authenticate(request, state)
             if not v1:
                 version = request.query_params.get("api-version")
                 if not version:
@@ -309,7 +278,12 @@ def create_app(
         faults=faults or FaultQueue(),
         audio=AudioStore(),
     )
-    routes = [Route("/emulator/health", _health, methods=["GET"])]
+    routes: list[BaseRoute] = [
+        Route("/emulator/health", _health, methods=["GET"]),
+        WebSocketRoute("/openai/v1/realtime", realtime_socket),
+        WebSocketRoute("/openai/realtime", deprecated_realtime_socket),
+        Route("/openai/v1/realtime/client_secrets", client_secrets, methods=["POST"]),
+    ]
     for route, path in _PATHS.items():
         routes.append(
             Route(

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -133,6 +134,8 @@ class EmulatorConfig:
         realtime_pace: Send realtime output audio no faster than it plays (real-time pacing);
             off by default so tests run fast.
         client_secret_seconds: Default lifetime of ephemeral realtime keys (``ek_...``).
+        clock: Unix time in seconds, for realtime ``expires_at`` values and ephemeral-key
+            expiry (inject one in tests; the session cap itself runs on a monotonic timer).
     """
 
     api_key: str = DEFAULT_API_KEY
@@ -146,6 +149,7 @@ class EmulatorConfig:
     realtime_session_seconds: float = DEFAULT_REALTIME_SESSION_SECONDS
     realtime_pace: bool = False
     client_secret_seconds: int = 600
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         if not self.deployments:

@@ -44,7 +44,7 @@ __all__ = [
 
 FAULT_HEADER = "x-emulator-fault"
 FAULT_KINDS = frozenset({"429", "500", "503", "content_filter", "cut_stream", "slow_first_byte"})
-ROUTES = frozenset({"chat", "speech", "transcriptions", "translations"})
+ROUTES = frozenset({"chat", "speech", "transcriptions", "translations", "realtime"})
 """Route names a queued fault can be limited to."""
 
 
@@ -114,7 +114,9 @@ class FaultQueue:
     def inject(self, fault: str, *, times: int = 1, route: str | None = None) -> None:
         """Queue ``fault`` for the next ``times`` requests (only on ``route`` when given).
 
-        ``route`` is one of ``chat``, ``speech``, ``transcriptions``, ``translations``.
+        ``route`` is one of ``chat``, ``speech``, ``transcriptions``, ``translations``,
+        ``realtime`` (consumed by realtime responses, see
+        :mod:`langchain_azure_audio.emulator.realtime`).
         """
         parsed = parse_fault(fault)
         if route is not None and route not in ROUTES:
