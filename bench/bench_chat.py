@@ -3,7 +3,8 @@
 Run ``python bench/bench_chat.py`` (about 2-3 minutes) or ``python bench/bench_chat.py --quick``
 (a smoke run, well under a minute). Every number that matters is a *ratio measured in this run*
 (same machine, same moment, same server, same request); absolute times are printed only as
-context. Results go to stdout and to ``bench/RESULTS.md`` (overwritten).
+context. Results go to stdout; ``--write-results`` also writes them to the tracked
+``bench/RESULTS.md`` (``--results PATH`` to another file), which a plain run leaves alone.
 
 Sections:
 
@@ -689,7 +690,14 @@ def main() -> int:
     parser.add_argument("--pace-ms", type=int, default=2, help="server sleep before each chunk")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory section")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile N invokes")
-    parser.add_argument("--results", default=str(HERE / "RESULTS.md"), help="markdown output")
+    parser.add_argument(
+        "--write-results",
+        action="store_true",
+        help="write the markdown results to bench/RESULTS.md (a tracked file; off by default)",
+    )
+    parser.add_argument(
+        "--results", metavar="PATH", help="write the markdown results to PATH instead"
+    )
     parser.add_argument("--memory-child", nargs=2, metavar=("WHICH", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -776,7 +784,7 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     versions = _versions()
     pieces = -(-len(pcm) // (sum(STREAM_PIECE_BYTES) // len(STREAM_PIECE_BYTES)))
-    md = ["# Benchmark results (overwritten by every run of `bench/bench_chat.py`)\n\n"]
+    md = ["# Benchmark results (written by `bench/bench_chat.py --write-results`)\n\n"]
     md.append(
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}"
         f"{' (`--quick`: few rounds, smoke only)' if args.quick else ''}; run took {elapsed:.0f} s "
@@ -811,8 +819,15 @@ def main() -> int:
         md.append(
             f"\n## (c) peak memory sending a ~19.5 MB wav\n\n{mem_md}\n\n{TRACEMALLOC_NOTE}\n"
         )
-    Path(args.results).write_text("".join(md))
-    print(f"\nwrote {args.results} ({elapsed:.0f} s)")
+    results = args.results or (str(HERE / "RESULTS.md") if args.write_results else None)
+    if results is None:
+        print(
+            f"\n({elapsed:.0f} s) bench/RESULTS.md left unchanged: pass --write-results to update "
+            "it, or --results PATH to write the markdown elsewhere."
+        )
+        return 0
+    Path(results).write_text("".join(md))
+    print(f"\nwrote {results} ({elapsed:.0f} s)")
     return 0
 
 
