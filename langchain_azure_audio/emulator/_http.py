@@ -275,6 +275,9 @@ class EmulatorState:
     secrets: ClientSecretStore = field(default_factory=ClientSecretStore)
 
 
+EPHEMERAL_KEY_PREFIX = "ek_"
+"""Ephemeral realtime keys start with this; they open a realtime session and nothing else."""
+
 KEY_401 = {
     "error": {
         "code": "401",
@@ -326,6 +329,8 @@ def authenticate(
         return
     if accept is not None and accept(token):
         return
+    if token.startswith(EPHEMERAL_KEY_PREFIX):  # ephemeral realtime keys are nothing else
+        raise ApiError(401, TOKEN_401)
     try:
         accepted = bool(config.bearer_token_validator(token))
     except Exception:  # a failing validator refuses the token

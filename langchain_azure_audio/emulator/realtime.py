@@ -75,6 +75,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from langchain_azure_audio.capabilities import ModelCapabilities, resolve_model
 from langchain_azure_audio.emulator._http import (
+    EPHEMERAL_KEY_PREFIX,
     ApiError,
     ClientSecret,
     EmulatorState,
@@ -1511,7 +1512,7 @@ async def realtime_socket(ws: WebSocket) -> None:
         else:
             authenticate(ws, state, accept=lambda t: state.secrets.get(t, now) is not None)
             token = bearer_token(ws) if "api-key" not in ws.headers else None
-            if token is not None and token.startswith("ek_"):
+            if token is not None and token.startswith(EPHEMERAL_KEY_PREFIX):
                 secret = state.secrets.get(token, now)
         if "call_id" in ws.query_params:
             raise invalid("The emulator does not serve WebRTC calls.", "call_id")
@@ -1601,7 +1602,7 @@ async def client_secrets(request: Request) -> Response:
         except RealtimeError as exc:
             raise invalid(exc.message, exc.param) from None
         now = config.clock()
-        value = "ek_" + secrets.token_hex(24)
+        value = EPHEMERAL_KEY_PREFIX + secrets.token_hex(24)
         expires_at = math.floor(now + seconds)
         state.secrets.add(ClientSecret(value, expires_at, session), now)
         public = {**session, "id": _new_id("sess"), "expires_at": 0}
