@@ -20,7 +20,6 @@ Example:
 from __future__ import annotations
 
 import io
-import logging
 import wave
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -35,10 +34,9 @@ __all__ = [
     "codecs_available",
     "decode_to_pcm16",
     "encode_pcm16",
+    "pcm16_to_wav",
     "resample_pcm16",
 ]
-
-logger = logging.getLogger(__name__)
 
 _INSTALL_HINT = (
     'Audio conversion needs PyAV. Install it with: pip install "langchain-azure-audio[codecs]"'
@@ -181,13 +179,17 @@ def resample_pcm16(pcm: bytes, from_rate: int, to_rate: int) -> bytes:
     )
 
 
-def _encode_wav(pcm: bytes, sample_rate: int) -> bytes:
+def pcm16_to_wav(pcm: bytes, *, sample_rate: int = 24_000, channels: int = 1) -> bytes:
+    """Wrap raw signed 16-bit little-endian PCM in a wav container (stdlib :mod:`wave`).
+
+    The one pcm→wav writer of the package (re-exported as ``audio.pcm16_to_wav``).
+    """
     buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(pcm)
+    with wave.open(buf, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(pcm)
     return buf.getvalue()
 
 
@@ -212,7 +214,7 @@ def encode_pcm16(pcm: bytes, sample_rate: int, fmt: str) -> bytes:
     if fmt in ("pcm", "pcm16"):
         return pcm
     if fmt == "wav":
-        return _encode_wav(pcm, sample_rate)
+        return pcm16_to_wav(pcm, sample_rate=sample_rate)
     if fmt not in _ENCODERS:
         raise ValueError(
             f"Cannot encode audio as {fmt!r}; use one of: {', '.join(sorted(ENCODABLE_FORMATS))}."

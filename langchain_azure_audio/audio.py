@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import logging
 import os
 import struct
 import tempfile
-import wave
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from langchain_azure_audio import _codecs
+from langchain_azure_audio._codecs import pcm16_to_wav
 from langchain_azure_audio.capabilities import CHAT_INPUT_FORMATS, MAX_CHAT_AUDIO_BYTES
 from langchain_azure_audio.errors import AudioValidationError
 from langchain_azure_audio.sources import read_audio_file
@@ -259,17 +259,6 @@ def wav_duration(data: bytes) -> float:
     return parse_wav_header(data[:65536], len(data)).duration
 
 
-def pcm16_to_wav(pcm: bytes, *, sample_rate: int = PCM16_SAMPLE_RATE, channels: int = 1) -> bytes:
-    """Wrap raw signed 16-bit little-endian PCM in a wav container (stdlib :mod:`wave`)."""
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as out:
-        out.setnchannels(channels)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm)
-    return buf.getvalue()
-
-
 @dataclass(frozen=True)
 class PreparedAudio:
     """Audio ready for an ``input_audio`` part: base64 text and ``"wav"`` or ``"mp3"``."""
@@ -414,8 +403,6 @@ def _prepare_bytes(
     _warn_mismatch(declared, fmt)
     converted_from = None
     if fmt not in allowed:
-        from langchain_azure_audio import _codecs
-
         if not _codecs.codecs_available():
             raise AudioValidationError(
                 f"Azure OpenAI chat accepts only {' and '.join(sorted(allowed))} audio, and this "

@@ -307,9 +307,7 @@ def check_api_version(api_version: str) -> str:
             option="api_version",
             value=api_version,
         )
-    minimum = _API_VERSION_RE.fullmatch(MIN_AUDIO_API_VERSION)
-    assert minimum is not None
-    if match.group(1, 2, 3) < minimum.group(1, 2, 3):
+    if match.group(1, 2, 3) < tuple(MIN_AUDIO_API_VERSION.split("-")[:3]):
         raise UnsupportedOptionError(
             f"api_version {api_version!r} predates audio support in Azure OpenAI. "
             f"Use {MIN_AUDIO_API_VERSION!r} or newer (set api_version=... or OPENAI_API_VERSION), "

@@ -345,7 +345,7 @@ def _not_found_hint(url: str) -> str:
 
 
 def _connection_error(exc: openai.APIConnectionError) -> ServiceConnectionError:
-    request = getattr(exc, "request", None)
+    request: httpx2.Request | None = getattr(exc, "request", None)
     url = _url_without_query(request)
     cause = exc.__cause__ or exc.__context__
     detail = f" ({type(cause).__name__}: {cause})" if cause is not None else ""
@@ -362,8 +362,7 @@ def _connection_error(exc: openai.APIConnectionError) -> ServiceConnectionError:
             "that it is running (`langchain-azure-audio emulator`) on that port."
         )
         cls = ServiceConnectionError
-    assert request is not None
-    new = cls(message, request=request, url=url)
+    new = cls(message, request=request or httpx2.Request("POST", url), url=url)
     new.__cause__ = exc
     return new
 

@@ -28,7 +28,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import (
     AIMessage,
@@ -43,6 +43,7 @@ from langchain_core.messages import (
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 
+from langchain_azure_audio import _codecs
 from langchain_azure_audio.audio import (
     PCM16_MIME_TYPE,
     PCM16_SAMPLE_RATE,
@@ -239,16 +240,17 @@ def usage_from_payload(usage: Mapping[str, Any] | None) -> UsageMetadata | None:
         output_details["reasoning"] = int(completion["reasoning_tokens"])
     input_tokens = int(usage.get("prompt_tokens") or 0)
     output_tokens = int(usage.get("completion_tokens") or 0)
-    result = UsageMetadata(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_tokens=int(usage.get("total_tokens") or input_tokens + output_tokens),
-    )
+    result: dict[str, Any] = {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "total_tokens": int(usage.get("total_tokens") or input_tokens + output_tokens),
+    }
     if input_details:
         result["input_token_details"] = input_details
     if output_details:
         result["output_token_details"] = output_details
-    return result
+    # A plain dict: langchain-core's TypedDict reads differently per Python version.
+    return cast("UsageMetadata", result)
 
 
 def _parse_tool_calls(raw_calls: Sequence[Mapping[str, Any]]) -> tuple[list[Any], list[Any]]:
@@ -341,8 +343,6 @@ class StreamAssembler:
         self._remainder = b""
         self._audio_started = False
         self._audio_id: str | None = None
-        self.audio_bytes = 0
-        self.finished = False
 
     def _empty_content(self) -> str | list[str | dict[Any, Any]]:
         return [] if self.audio else ""
@@ -402,7 +402,6 @@ class StreamAssembler:
         meta: dict[str, Any] = {}
         if finish:
             meta = _response_metadata(payload, choice)
-            self.finished = True
         return AIMessageChunk(
             content=content,
             additional_kwargs=additional,
@@ -433,7 +432,6 @@ class StreamAssembler:
             self._remainder = raw[cut:]
             if cut:
                 block["base64"] = base64.b64encode(raw[:cut]).decode("ascii")
-                self.audio_bytes += cut
         return block if len(block) > 2 else None
 
     def _flush(self) -> dict[str, Any] | None:
@@ -441,7 +439,6 @@ class StreamAssembler:
             return None
         tail = self._remainder
         self._remainder = b""
-        self.audio_bytes += len(tail)
         return {
             "type": "audio",
             "index": self._AUDIO_INDEX,
@@ -488,8 +485,6 @@ class MessageAudio:
             return self.data
         if fmt == "wav" and self.format in ("pcm16", "pcm"):
             return pcm16_to_wav(self.data)
-        from langchain_azure_audio import _codecs
-
         if self.format in ("pcm16", "pcm"):
             pcm, rate = self.data, PCM16_SAMPLE_RATE
         else:
