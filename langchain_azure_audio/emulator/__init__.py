@@ -5,6 +5,14 @@ JSON shapes, SSE chunks, error bodies) with real speech synthesis (Piper) and re
 recognition (Whisper tiny.en), both from pip packages, and a deterministic scripted
 :class:`Responder` in place of the language model. It also injects faults on request.
 
+It also serves the GA realtime WebSocket, ``ws://127.0.0.1:PORT/openai/v1/realtime?model=gpt-realtime``
+(:attr:`Emulator.realtime_url`; server VAD, Whisper, tool calls, spoken replies; see
+:mod:`langchain_azure_audio.emulator.realtime`) and ``POST /openai/v1/realtime/client_secrets``.
+
+Deployments carry names of your choosing: ``Emulator(deployments={"my-audio":
+"gpt-4o-audio-preview"})``; by default every model is deployed under its own name
+(:data:`DEFAULT_DEPLOYMENTS`).
+
 Needs ``pip install "langchain-azure-audio[emulator]"``.
 
 Example:
@@ -17,7 +25,7 @@ Example:
     b'RIFF'
 
 From a shell: ``python -m langchain_azure_audio.emulator --port 8000`` or
-``langchain-azure-audio emulator --port 8000``.
+``langchain-azure-audio emulator --port 8000 --deployment my-audio=gpt-4o-audio-preview``.
 """
 
 from langchain_azure_audio.emulator.app import create_app

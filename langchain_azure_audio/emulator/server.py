@@ -70,6 +70,17 @@ class Emulator:
     Retry tests queue faults for the next requests::
 
         emu.inject("429", times=2, route="chat")   # two 429s, then success
+
+    Realtime (the raw openai SDK's GA client)::
+
+        client = openai.AsyncOpenAI(api_key=emu.api_key, base_url=f"{emu.endpoint}/openai/v1",
+                                    websocket_base_url=emu.ws_url)
+        async with client.realtime.connect(model="gpt-realtime") as conn:
+            ...
+
+    Own deployment names: ``Emulator(deployments={"my-audio": "gpt-4o-audio-preview"})``;
+    the session cap: ``Emulator(realtime_session_seconds=3)``; real-time pacing of realtime
+    audio: ``Emulator(realtime_pace=True)``.
     """
 
     def __init__(
