@@ -401,7 +401,8 @@ class AzureRealtimeChatModel(BaseChatModel, RealtimeSettings):
                 )
             elif isinstance(event, ResponseDone):
                 done = event
-        assert done is not None
+        if done is None:  # _events() ends only with a ResponseDone or an exception
+            raise StreamInterruptedError("The realtime reply ended without response.done.")
         text = " ".join(finals) if finals else "".join(deltas)
         message: dict[str, Any] = {"role": "assistant", "content": None if audio_wanted else text}
         fmt = self.audio_format

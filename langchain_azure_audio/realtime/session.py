@@ -520,7 +520,8 @@ class RealtimeSession:
         try:
             while not self._closing:
                 transport = self._transport
-                assert transport is not None
+                if transport is None:
+                    raise StreamInterruptedError("The realtime session has no connection.")
                 try:
                     data = await transport.recv()
                 except ConnectionLost:
