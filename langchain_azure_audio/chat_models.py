@@ -32,7 +32,7 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from langchain_azure_audio import _json
-from langchain_azure_audio._sse import aiter_sse_json, iter_sse_json
+from langchain_azure_audio._sse import aiter_sse_batches, iter_sse_batches
 from langchain_azure_audio.audio import block_bytes, sniff_format, wav_duration
 from langchain_azure_audio.capabilities import STREAMING_OUTPUT_FORMAT, ModelKind
 from langchain_azure_audio.errors import (
@@ -55,6 +55,11 @@ logger = logging.getLogger(__name__)
 
 _INPUT_AUDIO_TOKENS_PER_SECOND = 10.0
 _CHARS_PER_TOKEN = 4.0
+
+
+def _finish_reason(event: Mapping[str, Any]) -> Any:
+    choices = event.get("choices") or [{}]
+    return choices[0].get("finish_reason")
 
 
 @dataclass(frozen=True)
@@ -418,16 +423,15 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         )
 
     @staticmethod
-    def _chunk(
-        assembler: StreamAssembler, response: httpx2.Response, event: Mapping[str, Any]
-    ) -> ChatGenerationChunk | None:
-        """One SSE event → a generation chunk; a reply the content filter cut raises."""
-        chunk = assembler.feed(event)
-        if chunk is None:
-            return None
-        if chunk.response_metadata.get("finish_reason") == "content_filter":
-            raise ContentFilterError.from_reply(response, event)
-        return ChatGenerationChunk(message=chunk)
+    def _chunks(
+        assembler: StreamAssembler, response: httpx2.Response, events: list[Mapping[str, Any]]
+    ) -> Iterator[ChatGenerationChunk]:
+        """Events of one network read → generation chunks; a reply the filter cut raises."""
+        for chunk in assembler.feed_batch(events):
+            if chunk.response_metadata.get("finish_reason") == "content_filter":
+                cut = next(e for e in events if _finish_reason(e) == "content_filter")
+                raise ContentFilterError.from_reply(response, cut)
+            yield ChatGenerationChunk(message=chunk)
 
     def _stream(
         self,
@@ -441,13 +445,11 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         with service_errors():
             response = self._post(self._bundle, request, stream=True)
             try:
-                for event in iter_sse_json(response.iter_lines()):
-                    gen = self._chunk(assembler, response, event)
-                    if gen is None:
-                        continue
-                    if run_manager and gen.text:
-                        run_manager.on_llm_new_token(gen.text, chunk=gen)
-                    yield gen
+                for events in iter_sse_batches(response.iter_bytes()):
+                    for gen in self._chunks(assembler, response, events):
+                        if run_manager and gen.text:
+                            run_manager.on_llm_new_token(gen.text, chunk=gen)
+                        yield gen
             finally:
                 response.close()
 
@@ -463,13 +465,11 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
         with service_errors():
             response = await self._apost(self._bundle, request, stream=True)
             try:
-                async for event in aiter_sse_json(response.aiter_lines()):
-                    gen = self._chunk(assembler, response, event)
-                    if gen is None:
-                        continue
-                    if run_manager and gen.text:
-                        await run_manager.on_llm_new_token(gen.text, chunk=gen)
-                    yield gen
+                async for events in aiter_sse_batches(response.aiter_bytes()):
+                    for gen in self._chunks(assembler, response, events):
+                        if run_manager and gen.text:
+                            await run_manager.on_llm_new_token(gen.text, chunk=gen)
+                        yield gen
             finally:
                 await response.aclose()
 

@@ -424,15 +424,71 @@ class StreamAssembler:
             block["extras"] = {"expires_at": audio["expires_at"], "format": "pcm16"}
         data = audio.get("data")
         if data:
-            try:
-                raw = self._remainder + base64.b64decode(data)
-            except (binascii.Error, ValueError) as exc:
-                raise AudioValidationError(f"Corrupt base64 audio piece in stream: {exc}") from exc
-            cut = len(raw) - len(raw) % 6
-            self._remainder = raw[cut:]
-            if cut:
-                block["base64"] = base64.b64encode(raw[:cut]).decode("ascii")
+            encoded = self._regroup([data])
+            if encoded:
+                block["base64"] = encoded
         return block if len(block) > 2 else None
+
+    def _regroup(self, pieces: Sequence[str]) -> str:
+        """Decode base64 pieces (each padded on its own) and re-encode whole 6-byte groups."""
+        try:
+            raw = self._remainder + b"".join(base64.b64decode(p) for p in pieces)
+        except (binascii.Error, ValueError) as exc:
+            raise AudioValidationError(f"Corrupt base64 audio piece in stream: {exc}") from exc
+        cut = len(raw) - len(raw) % 6
+        self._remainder = raw[cut:]
+        return base64.b64encode(raw[:cut]).decode("ascii") if cut else ""
+
+    def feed_batch(self, payloads: Sequence[Mapping[str, Any]]) -> list[AIMessageChunk]:
+        """Events that arrived together (one network read) → as few chunks as carry them.
+
+        Consecutive events that only continue the audio (transcript and/or ``data`` pieces) are
+        merged into one chunk: the events were already in memory, so merging adds no latency,
+        while it spares every consumer that sums chunks (``full = full + chunk``) one merge of
+        the growing base64 string per piece. Any other event is emitted as :meth:`feed` would.
+        """
+        out: list[AIMessageChunk] = []
+        texts: list[str] = []
+        datas: list[str] = []
+        last: Mapping[str, Any] | None = None
+        for payload in payloads:
+            piece = _continuation(payload) if self._audio_started else None
+            if piece is not None:
+                text, data = piece
+                if text:
+                    texts.append(text)
+                if data:
+                    datas.append(data)
+                last = payload
+                continue
+            if last is not None:
+                out.append(self._merged(texts, datas, last))
+                texts, datas, last = [], [], None
+            chunk = self.feed(payload)
+            if chunk is not None:
+                out.append(chunk)
+        if last is not None:
+            out.append(self._merged(texts, datas, last))
+        return out
+
+    def _merged(
+        self, texts: list[str], datas: list[str], last: Mapping[str, Any]
+    ) -> AIMessageChunk:
+        blocks: list[str | dict[Any, Any]] = []
+        legacy: dict[str, Any] = {}
+        if texts:
+            transcript = "".join(texts)
+            blocks.append({"type": "text", "text": transcript, "index": self._TEXT_INDEX})
+            legacy["transcript"] = transcript
+        encoded = self._regroup(datas) if datas else ""
+        if encoded:
+            blocks.append({"type": "audio", "index": self._AUDIO_INDEX, "base64": encoded})
+            legacy["data"] = encoded
+        return AIMessageChunk(
+            content=blocks,
+            additional_kwargs={"audio": legacy} if legacy else {},
+            id=last.get("id") or None,
+        )
 
     def _flush(self) -> dict[str, Any] | None:
         if not self._remainder:
@@ -444,6 +500,23 @@ class StreamAssembler:
             "index": self._AUDIO_INDEX,
             "base64": base64.b64encode(tail).decode("ascii"),
         }
+
+
+def _continuation(payload: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
+    """``(transcript, data)`` when an event only continues the audio reply, else ``None``."""
+    choices = payload.get("choices")
+    if not choices or len(choices) != 1 or payload.get("usage"):
+        return None
+    choice = choices[0]
+    if choice.get("finish_reason"):
+        return None
+    delta = choice.get("delta") or {}
+    audio = delta.get("audio")
+    if not audio or not audio.keys() <= {"transcript", "data"}:
+        return None
+    if any(value is not None for key, value in delta.items() if key != "audio"):
+        return None
+    return audio.get("transcript"), audio.get("data")
 
 
 # -- getting the audio out ----------------------------------------------------------------------
