@@ -9,8 +9,9 @@
 works with ``invoke``/``ainvoke`` (audio file bytes out) and with ``stream``/``astream``: the
 speaking step starts a request as soon as the model has produced a whole sentence, so the first
 audio arrives long before the model has finished. ``transcribe_with_chat_model`` and
-``chat_model_speech_to_text()`` transcribe with an audio *chat* deployment, for users who have no
-whisper/gpt-4o-transcribe deployment.
+``chat_model_speech_to_text()`` (from :mod:`langchain_azure_audio.chat_transcription`, re-exported
+here) transcribe with an audio *chat* deployment, for users who have no whisper/gpt-4o-transcribe
+deployment.
 
 Example (runnable, against the local emulator):
     >>> from langchain_azure_audio.emulator import Emulator  # doctest: +SKIP
@@ -27,24 +28,29 @@ Example (runnable, against the local emulator):
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from langchain_azure_audio.audio import audio_block, mime_for_format, sniff_format
-from langchain_azure_audio.errors import AudioValidationError
-from langchain_azure_audio.sources import AudioSource, SourcePolicy, load_audio
-from langchain_azure_audio.tools._chunking import SentenceBuffer
-from langchain_azure_audio.tools.speech import AzureTextToSpeechTool
-from langchain_azure_audio.tools.transcription import AzureSpeechToTextTool, TranscriptionArtifact
+from langchain_azure_audio.chat_transcription import (
+    VERBATIM_INSTRUCTIONS,
+    atranscribe_with_chat_model,
+    audio_of_input,
+    chat_model_speech_to_text,
+    transcribe_with_chat_model,
+)
+from langchain_azure_audio.tools import (
+    AzureSpeechToTextTool,
+    AzureTextToSpeechTool,
+    SentenceBuffer,
+    TranscriptionArtifact,
+)
 
 __all__ = [
+    "VERBATIM_INSTRUCTIONS",
     "TextToSpeechRunnable",
     "atranscribe_with_chat_model",
     "chat_model_speech_to_text",
@@ -52,34 +58,11 @@ __all__ = [
     "text_to_speech",
     "transcribe_with_chat_model",
 ]
-
-VERBATIM_INSTRUCTIONS = (
-    "You are a transcription engine. Write down exactly the words spoken in the audio, verbatim, "
-    "in the language they are spoken in. Output only the transcript: no quotes, labels, "
-    "commentary, answers or translation. If nothing is said, output nothing."
-)
+"""The chat-model transcription functions live in :mod:`langchain_azure_audio.chat_transcription`
+and stay importable from here."""
 
 
 # -- inputs ------------------------------------------------------------------------------------
-
-
-def _audio_from_input(value: Any) -> AudioSource:
-    """The audio of a chain input: bytes, path, block, ``{"audio": ...}`` or a message."""
-    if isinstance(value, BaseMessage):
-        content = value.content
-        for block in [] if isinstance(content, str) else content:
-            if isinstance(block, Mapping) and block.get("type") in ("audio", "input_audio"):
-                return block
-        raise AudioValidationError(
-            f"The {type(value).__name__} has no audio content block to transcribe."
-        )
-    if isinstance(value, Mapping) and "type" not in value and "audio" in value:
-        return _audio_from_input(value["audio"])
-    if isinstance(value, bytes | bytearray | memoryview | str | Mapping):
-        return value if not isinstance(value, bytearray | memoryview) else bytes(value)
-    if isinstance(value, os.PathLike):
-        return value
-    raise AudioValidationError(f"Cannot transcribe a {type(value).__name__}.")
 
 
 def _text_of(value: Any) -> str:
@@ -132,108 +115,12 @@ def speech_to_text(
         return artifact if return_artifact else artifact["text"]
 
     def _hear(value: Any) -> Any:
-        return _finish(stt.transcribe(_audio_from_input(value)))
+        return _finish(stt.transcribe(audio_of_input(value)))
 
     async def _ahear(value: Any) -> Any:
-        return _finish(await stt.atranscribe(_audio_from_input(value)))
+        return _finish(await stt.atranscribe(audio_of_input(value)))
 
     return RunnableLambda(_hear, afunc=_ahear, name="speech_to_text")
-
-
-def _chat_messages(
-    audio: AudioSource, prompt: str | None, allow_remote_urls: bool
-) -> list[BaseMessage]:
-    if isinstance(audio, Mapping) and audio.get("type") in ("audio", "input_audio"):
-        block: dict[str, Any] = dict(audio)
-        url = block.get("url")
-        if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
-            data = load_audio(block, SourcePolicy(allow_remote_urls=allow_remote_urls))
-            block = audio_block(data)
-    else:
-        data = load_audio(audio, SourcePolicy(allow_remote_urls=allow_remote_urls))
-        fmt = sniff_format(data)
-        block = audio_block(data, mime_type=mime_for_format(fmt) if fmt else None)
-    request = "Transcribe this recording verbatim."
-    if prompt:
-        request += f" Context (names and spellings that may occur): {prompt}"
-    return [
-        SystemMessage(content=VERBATIM_INSTRUCTIONS),
-        HumanMessage(content=[{"type": "text", "text": request}, block]),
-    ]
-
-
-def _text_only_kwargs(model: BaseChatModel) -> dict[str, Any]:
-    from langchain_azure_audio.chat_models import AzureAudioChatModel
-
-    return {"modalities": ["text"]} if isinstance(model, AzureAudioChatModel) else {}
-
-
-def transcribe_with_chat_model(
-    model: BaseChatModel,
-    audio: AudioSource,
-    *,
-    prompt: str | None = None,
-    allow_remote_urls: bool = False,
-    config: RunnableConfig | None = None,
-) -> str:
-    """Transcribe ``audio`` with an audio chat model (e.g. gpt-4o-mini-audio-preview).
-
-    For users whose only audio deployment is a chat model: the model is asked, text-only
-    (``modalities=["text"]``), for a verbatim transcript. A dedicated transcription deployment is
-    more faithful (and returns timestamps); this is the seed's "audio → text" modality.
-
-    Audio is validated (and converted to wav if needed) before the request, with the chat
-    endpoint's 20 MB limit.
-
-    Example:
-        .. code-block:: python
-
-            model = AzureAudioChatModel(azure_deployment="gpt-4o-mini-audio-preview")
-            transcribe_with_chat_model(model, "question.wav")
-    """
-    messages = _chat_messages(audio, prompt, allow_remote_urls)
-    reply = model.invoke(messages, config, **_text_only_kwargs(model))
-    return reply.text.strip()
-
-
-async def atranscribe_with_chat_model(
-    model: BaseChatModel,
-    audio: AudioSource,
-    *,
-    prompt: str | None = None,
-    allow_remote_urls: bool = False,
-    config: RunnableConfig | None = None,
-) -> str:
-    """Async :func:`transcribe_with_chat_model`."""
-    messages = await asyncio.to_thread(_chat_messages, audio, prompt, allow_remote_urls)
-    reply = await model.ainvoke(messages, config, **_text_only_kwargs(model))
-    return reply.text.strip()
-
-
-def chat_model_speech_to_text(
-    model: BaseChatModel, *, prompt: str | None = None, allow_remote_urls: bool = False
-) -> Runnable[Any, str]:
-    """:func:`speech_to_text` for an audio chat model (see :func:`transcribe_with_chat_model`)."""
-
-    def _hear(value: Any, config: RunnableConfig) -> str:
-        return transcribe_with_chat_model(
-            model,
-            _audio_from_input(value),
-            prompt=prompt,
-            allow_remote_urls=allow_remote_urls,
-            config=config,
-        )
-
-    async def _ahear(value: Any, config: RunnableConfig) -> str:
-        return await atranscribe_with_chat_model(
-            model,
-            _audio_from_input(value),
-            prompt=prompt,
-            allow_remote_urls=allow_remote_urls,
-            config=config,
-        )
-
-    return RunnableLambda(_hear, afunc=_ahear, name="chat_model_speech_to_text")
 
 
 # -- text to speech ----------------------------------------------------------------------------
@@ -307,14 +194,11 @@ class TextToSpeechRunnable(Runnable[Any, bytes]):
             yield sentence
 
     def _transform_audio(self, inputs: Iterator[Any]) -> Iterator[bytes]:
-        opts = self.tool._resolve(None, None, None, self.audio_format)
-        wire, head = self.tool._stream_plan(opts.audio_format, single=False)
-        yield from self.tool._stream_pieces(self._sentences(inputs), opts, wire, head)
+        yield from self.tool.stream_audio(self._sentences(inputs), audio_format=self.audio_format)
 
     async def _atransform_audio(self, inputs: AsyncIterator[Any]) -> AsyncIterator[bytes]:
-        opts = self.tool._resolve(None, None, None, self.audio_format)
-        wire, head = self.tool._stream_plan(opts.audio_format, single=False)
-        async for chunk in self.tool._astream_pieces(self._asentences(inputs), opts, wire, head):
+        sentences = self._asentences(inputs)
+        async for chunk in self.tool.astream_audio(sentences, audio_format=self.audio_format):
             yield chunk
 
     def transform(
@@ -368,7 +252,7 @@ def text_to_speech(
     """
     tts = tool if tool is not None else AzureTextToSpeechTool(**tool_kwargs)
     if audio_format is not None:
-        tts._resolve(None, None, None, audio_format)
+        tts.check_options(audio_format=audio_format)
     return TextToSpeechRunnable(
         tts, audio_format=audio_format, min_sentence_chars=min_sentence_chars
     )
