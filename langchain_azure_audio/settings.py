@@ -348,6 +348,33 @@ class AzureAudioSettings(BaseModel):
             sync_provider = _async_only_provider
         return sync_provider, async_provider
 
+    @staticmethod
+    def _v1_auth(key: str | None, provider: Any) -> tuple[Any, dict[str, Any]]:
+        """The SDK ``api_key`` and the extra headers that carry credentials on ``/openai/v1``."""
+        if key is not None:
+            # Azure's v1 surface takes the key in `api-key`; keep it out of Authorization.
+            return "unused", {"api-key": key, "Authorization": openai.Omit()}
+        return provider, {}  # the SDK calls the provider per request (per connect): fresh tokens
+
+    def _v1_async_client(self) -> tuple[openai.AsyncOpenAI, dict[str, Any]]:
+        """An async SDK client for the GA ``/openai/v1`` surface (HTTP and the realtime
+        WebSocket, ``ws(s)://`` of the same host) and the per-request credential headers."""
+        endpoint = self._require_endpoint()
+        _sync, async_provider = self._token_providers()
+        key = self.api_key.get_secret_value() if self.api_key is not None else None
+        api_key, headers = self._v1_auth(key, async_provider)
+        base_url = f"{endpoint}/openai/v1"
+        client = openai.AsyncOpenAI(
+            base_url=base_url,
+            websocket_base_url="ws" + base_url[4:],
+            api_key=api_key,
+            max_retries=self.max_retries,
+            timeout=self.timeout,
+            default_headers=self.default_headers,
+            http_client=self.http_async_client or _new_async_http_client(self.timeout),
+        )
+        return client, headers
+
     def _build_clients(self) -> _Clients:
         """Create the sync and async SDK clients once; raises before any request is sent."""
         endpoint = self._require_endpoint()
@@ -373,27 +400,15 @@ class AzureAudioSettings(BaseModel):
         }
         sync_http = self.http_client or _shared_http_client(self.timeout)
         if api_version in _V1_VERSIONS:
-            base_url = f"{endpoint}/openai/v1"
-            extra: dict[str, Any] = {}
-            if key is not None:
-                # Azure's v1 surface takes the key in `api-key`; keep it out of Authorization.
-                extra = {"api-key": key, "Authorization": openai.Omit()}
-                sync_key: Any = "unused"
-                async_key: Any = "unused"
-            else:
-                sync_key, async_key = sync_provider, async_provider
-
-            def make_v1_async() -> openai.AsyncOpenAI:
-                return openai.AsyncOpenAI(
-                    base_url=base_url,
-                    api_key=async_key,
-                    http_client=self.http_async_client or _new_async_http_client(self.timeout),
-                    **common,
-                )
-
+            sync_key, extra = self._v1_auth(key, sync_provider)
             return _Clients(
-                openai.OpenAI(base_url=base_url, api_key=sync_key, http_client=sync_http, **common),
-                make_v1_async,
+                openai.OpenAI(
+                    base_url=f"{endpoint}/openai/v1",
+                    api_key=sync_key,
+                    http_client=sync_http,
+                    **common,
+                ),
+                lambda: self._v1_async_client()[0],
                 extra,
                 share_async=self.http_async_client is not None,
             )

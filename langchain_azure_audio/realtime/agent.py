@@ -34,7 +34,7 @@ from langchain_azure_audio.realtime.events import (
     ToolFinished,
 )
 from langchain_azure_audio.realtime.session import RealtimeSession, SessionOptions
-from langchain_azure_audio.settings import AzureAudioSettings, _new_async_http_client
+from langchain_azure_audio.settings import AzureAudioSettings
 
 __all__ = ["AzureRealtimeVoiceAgent", "ClientSecret", "RealtimeConversation", "RealtimeSettings"]
 
@@ -194,38 +194,8 @@ class RealtimeSettings(AzureAudioSettings):
                 "or pass azure_ad_token_provider=... / azure_credential=... for Microsoft Entra ID."
             )
 
-    def _v1_base(self) -> str:
-        endpoint = self._require_endpoint()
-        for suffix in ("/openai/v1", "/openai"):
-            if endpoint.endswith(suffix):
-                endpoint = endpoint[: -len(suffix)]
-        return f"{endpoint}/openai/v1"
-
-    def _realtime_client(self) -> tuple[openai.AsyncOpenAI, dict[str, Any]]:
-        """An SDK client for the GA surface, and the headers that carry the credentials."""
-        base = self._v1_base()
-        ws_base = "ws" + base[4:] if base.startswith("http") else base
-        headers: dict[str, Any] = {}
-        api_key: Any
-        if self.api_key is not None:
-            api_key = "unused"
-            headers = {"api-key": self.api_key.get_secret_value(), "Authorization": openai.Omit()}
-        else:
-            # The SDK calls the provider again for every connect: a fresh Entra token each time.
-            _sync, api_key = self._token_providers()
-        client = openai.AsyncOpenAI(
-            base_url=base,
-            websocket_base_url=ws_base,
-            api_key=api_key,
-            default_headers=self.default_headers,
-            max_retries=self.max_retries,
-            timeout=self.timeout,
-            http_client=self.http_async_client or _new_async_http_client(self.timeout),
-        )
-        return client, headers
-
     def _transport_factory(self) -> Callable[[], Any]:
-        client, headers = self._realtime_client()
+        client, headers = self._v1_async_client()
         deployment = self._require_deployment()
 
         async def connect() -> Transport:
@@ -278,7 +248,7 @@ class RealtimeSettings(AzureAudioSettings):
             )
         from langchain_azure_audio.errors import from_openai_error
 
-        client, headers = self._realtime_client()
+        client, headers = self._v1_async_client()
         body = {"type": "realtime", "model": self._require_deployment(), **dict(session or {})}
         try:
             secret = await client.realtime.client_secrets.create(
