@@ -101,7 +101,11 @@ def test_every_transcript_format(
 @pytest.mark.parametrize(
     ("init", "call", "option"),
     [
-        ({"azure_deployment": "gpt-4o-transcribe"}, {"transcript_format": "srt"}, "transcript_format"),
+        (
+            {"azure_deployment": "gpt-4o-transcribe"},
+            {"transcript_format": "srt"},
+            "transcript_format",
+        ),
         (
             {"azure_deployment": "gpt-4o-mini-transcribe"},
             {"transcript_format": "verbose_json"},
