@@ -24,6 +24,14 @@ from langchain_azure_audio.errors import (
     UnsupportedOptionError,
 )
 from langchain_azure_audio.messages import MessageAudio, get_audio, save_audio
+from langchain_azure_audio.realtime import (
+    AzureRealtimeChatModel,
+    AzureRealtimeVoiceAgent,
+    RealtimeConversation,
+    RealtimeSession,
+    pcm16_frames,
+    read_pcm16,
+)
 from langchain_azure_audio.runnables import (
     TextToSpeechRunnable,
     atranscribe_with_chat_model,
@@ -51,6 +59,8 @@ __all__ = [
     "AzureAudioError",
     "AzureAudioServiceError",
     "AzureAudioTranslationTool",
+    "AzureRealtimeChatModel",
+    "AzureRealtimeVoiceAgent",
     "AzureSpeechToTextTool",
     "AzureTextToSpeechTool",
     "BadRequestError",
@@ -60,6 +70,8 @@ __all__ = [
     "DeploymentNotFoundError",
     "MessageAudio",
     "RateLimitError",
+    "RealtimeConversation",
+    "RealtimeSession",
     "ServiceConnectionError",
     "ServiceTimeoutError",
     "ServiceUnavailableError",
@@ -73,7 +85,9 @@ __all__ = [
     "audio_block",
     "chat_model_speech_to_text",
     "get_audio",
+    "pcm16_frames",
     "pcm16_to_wav",
+    "read_pcm16",
     "save_audio",
     "speech_to_text",
     "text_to_speech",

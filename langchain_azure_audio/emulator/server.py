@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib
 import logging
 import socket
 import threading
@@ -20,6 +19,9 @@ from langchain_azure_audio.emulator.faults import FaultQueue
 if TYPE_CHECKING:
     import openai
     from starlette.applications import Starlette
+
+    from langchain_azure_audio.chat_models import AzureAudioChatModel
+    from langchain_azure_audio.tools import AzureSpeechToTextTool, AzureTextToSpeechTool
 
 __all__ = ["Emulator", "serve"]
 
@@ -41,12 +43,6 @@ def _install_log_filter() -> None:
     log = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _QuietCutStream) for f in log.filters):
         log.addFilter(_QuietCutStream())
-
-
-def _public(name: str) -> Any:
-    """A class of the package's public API, imported on first use."""
-    module = importlib.import_module("langchain_azure_audio")
-    return getattr(module, name)
 
 
 class Emulator:
@@ -273,35 +269,25 @@ class Emulator:
 
         return openai.AsyncAzureOpenAI(**self._client_kwargs(kw))
 
-    def chat_model(self, **kw: Any) -> Any:
-        """An ``AzureAudioChatModel`` wired to this emulator."""
-        AzureAudioChatModel = _public("AzureAudioChatModel")
-        deployment = kw.pop("azure_deployment", None) or self.deployment_for(
-            "chat", "gpt-4o-mini-audio-preview"
-        )
-        if "model" not in kw and "model_name" not in kw and deployment in self.config.deployments:
-            kw["model"] = self.config.deployments[deployment]
-        return AzureAudioChatModel(azure_deployment=deployment, **self._client_kwargs(kw))
+    # Clients: the factories live client-side (langchain_azure_audio.testing); the server itself
+    # never imports a LangChain class. These delegate, imported on first use.
+    def chat_model(self, **kw: Any) -> AzureAudioChatModel:
+        """An ``AzureAudioChatModel`` wired to this emulator (see :mod:`..testing`)."""
+        from langchain_azure_audio import testing
 
-    def speech_tool(self, **kw: Any) -> Any:
+        return testing.chat_model(self, **kw)
+
+    def speech_tool(self, **kw: Any) -> AzureTextToSpeechTool:
         """An ``AzureTextToSpeechTool`` wired to this emulator."""
-        AzureTextToSpeechTool = _public("AzureTextToSpeechTool")
-        deployment = kw.pop("azure_deployment", None) or self.deployment_for(
-            "speech", "gpt-4o-mini-tts"
-        )
-        if "model" not in kw and "model_name" not in kw and deployment in self.config.deployments:
-            kw["model"] = self.config.deployments[deployment]
-        return AzureTextToSpeechTool(azure_deployment=deployment, **self._client_kwargs(kw))
+        from langchain_azure_audio import testing
 
-    def transcription_tool(self, **kw: Any) -> Any:
+        return testing.speech_tool(self, **kw)
+
+    def transcription_tool(self, **kw: Any) -> AzureSpeechToTextTool:
         """An ``AzureSpeechToTextTool`` wired to this emulator."""
-        AzureSpeechToTextTool = _public("AzureSpeechToTextTool")
-        deployment = kw.pop("azure_deployment", None) or self.deployment_for(
-            "transcription", "whisper"
-        )
-        if "model" not in kw and "model_name" not in kw and deployment in self.config.deployments:
-            kw["model"] = self.config.deployments[deployment]
-        return AzureSpeechToTextTool(azure_deployment=deployment, **self._client_kwargs(kw))
+        from langchain_azure_audio import testing
+
+        return testing.transcription_tool(self, **kw)
 
     def __repr__(self) -> str:
         where = self.endpoint if self._port is not None else "not running"
