@@ -15,6 +15,9 @@ The session owns the socket and does the bookkeeping every peer gets wrong:
   way. The caller only sees a :class:`~.events.Reconnected` event.
 * **Usage** of every response reaches :class:`~.events.ResponseDone` and LangChain callbacks.
 * Nothing blocks the event loop: tools and audio conversion run beside the event reader.
+
+The parts live beside this module: :mod:`._connection` (renewal, reconnects), :mod:`._tools`
+(tools, callbacks) and :mod:`._state` (shared state, options, usage).
 """
 
 from __future__ import annotations
@@ -22,44 +25,37 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
-import logging
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
-from langchain_core.callbacks import AsyncCallbackManager, AsyncCallbackManagerForLLMRun, Callbacks
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, LLMResult
-from langchain_core.tools import BaseTool
-
-from langchain_azure_audio.errors import StreamInterruptedError
-from langchain_azure_audio.messages import usage_from_payload
 from langchain_azure_audio.realtime._audio import BYTES_PER_MS, to_session_pcm16
-from langchain_azure_audio.realtime._transport import ConnectionLost, Transport, TransportFactory
+from langchain_azure_audio.realtime._connection import _ConnectionMixin
+from langchain_azure_audio.realtime._state import (
+    SessionOptions,
+    _AudioItem,
+    _UserAudioSlot,
+    chat_usage,
+    logger,
+    realtime_usage,
+)
+from langchain_azure_audio.realtime._tools import _ToolsMixin
 from langchain_azure_audio.realtime.events import (
-    FunctionCallRequested,
     InputTranscript,
     Interrupted,
     OutputAudio,
     OutputTranscriptDelta,
     OutputTranscriptDone,
     RealtimeEvent,
-    Reconnected,
     ResponseDone,
     ResponseStarted,
     ServiceError,
     SessionStarted,
     SpeechStarted,
     SpeechStopped,
-    ToolFinished,
-    ToolStarted,
 )
 
-__all__ = ["RealtimeSession", "SessionOptions", "realtime_usage"]
+__all__ = ["RealtimeSession", "SessionOptions", "chat_usage", "realtime_usage"]
 
-logger = logging.getLogger(__name__)
 
 _QUIET_ERROR_CODES = frozenset({"response_cancel_not_active"})
 _ACTIVE_RESPONSE = "conversation_already_has_active_response"
@@ -67,95 +63,7 @@ _MAX_UNCOMMITTED_BYTES = 30_000 * BYTES_PER_MS  # 30 s of speech kept for a reco
 _CONVERT_INLINE_BYTES = 8_192  # raw pcm16 this small is checked on the loop, the rest in a thread
 
 
-def realtime_usage(usage: Mapping[str, Any] | None) -> Any:
-    """``usage_metadata`` (audio, text and cached tokens) from a realtime ``response.done`` usage.
-
-    Example:
-        >>> realtime_usage({"input_tokens": 30, "output_tokens": 50, "total_tokens": 80,
-        ...     "input_token_details": {"audio_tokens": 20, "cached_tokens": 8},
-        ...     "output_token_details": {"audio_tokens": 40}})["output_token_details"]
-        {'audio': 40}
-    """
-    return usage_from_payload(chat_usage(usage))
-
-
-def chat_usage(usage: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A realtime ``usage`` object in the chat-completions shape the package's parsers read."""
-    if not usage:
-        return None
-    inp = usage.get("input_token_details") or {}
-    out = usage.get("output_token_details") or {}
-    return {
-        "prompt_tokens": usage.get("input_tokens") or 0,
-        "completion_tokens": usage.get("output_tokens") or 0,
-        "total_tokens": usage.get("total_tokens"),
-        "prompt_tokens_details": {
-            "audio_tokens": inp.get("audio_tokens"),
-            "cached_tokens": inp.get("cached_tokens"),
-        },
-        "completion_tokens_details": {"audio_tokens": out.get("audio_tokens")},
-    }
-
-
-@dataclass
-class SessionOptions:
-    """How a :class:`RealtimeSession` behaves (built by the agent and the chat model)."""
-
-    session_config: dict[str, Any]
-    """The ``session`` object of ``session.update`` (GA shape, ``type: "realtime"``)."""
-    tools: Mapping[str, BaseTool] = field(default_factory=dict)
-    execute_tools: bool = True
-    """Run the model's function calls with ``tools`` (the agent); ``False`` only reports them."""
-    callbacks: Callbacks = None
-    model_name: str = "gpt-realtime"
-    clock: Callable[[], float] = time.time
-    """Unix time now; injected in tests so that expiry never depends on the wall clock."""
-    max_session_seconds: float = 30 * 60
-    """Assumed lifetime when the service sends no ``expires_at``."""
-    renew_before_seconds: float = 60.0
-    """Renew this long before ``expires_at`` (at most a quarter of the session's lifetime)."""
-    max_reconnect_attempts: int = 3
-    reconnect_delay: float = 0.25
-    """First back-off delay between reconnect attempts (doubles each attempt)."""
-    tool_timeout: float | None = 60.0
-    run_name: str = "AzureRealtimeVoiceAgent"
-    """Name of each response's run in LangChain callbacks and traces."""
-    renew_poll_seconds: float = 1.0
-    """Longest pause between two looks at the clock while waiting to renew."""
-
-
-@dataclass
-class _Call:
-    call_id: str
-    name: str
-    arguments: str
-    response_id: str | None
-    task: asyncio.Task[str] | None = None
-    output: str | None = None
-
-
-@dataclass
-class _UserAudioSlot:
-    """A user audio turn in the history; its text arrives with the input transcription."""
-
-    item_id: str
-    text: str | None = None
-
-
-@dataclass
-class _AudioItem:
-    item_id: str
-    content_index: int = 0
-    received: int = 0  # bytes handed to the caller
-    played_ms: float | None = None  # reported by the caller
-    done: bool = False  # the response that carried it finished
-    cut: bool = False  # truncated or interrupted already
-
-
-_HistoryEntry = dict[str, Any] | _UserAudioSlot
-
-
-class RealtimeSession:
+class RealtimeSession(_ConnectionMixin, _ToolsMixin):
     """A live realtime conversation; get one from ``AzureRealtimeVoiceAgent.connect()``.
 
     Usage:
@@ -171,46 +79,6 @@ class RealtimeSession:
                         print(event.transcript, event.usage)
                         break
     """
-
-    def __init__(self, connect: TransportFactory, options: SessionOptions) -> None:
-        self._connect = connect
-        self._opts = options
-        self._transport: Transport | None = None
-        self._queue: asyncio.Queue[RealtimeEvent | None] = asyncio.Queue()
-        self._failure: BaseException | None = None
-        self._closing = False
-        self._closed = asyncio.Event()
-        self._reader_task: asyncio.Task[None] | None = None
-        self._watchdog_task: asyncio.Task[None] | None = None
-        self._background: set[asyncio.Task[Any]] = set()
-        self._swap_lock = asyncio.Lock()
-        self._send_lock = asyncio.Lock()
-        self._sends_open = asyncio.Event()
-        self._sends_open.set()
-        # conversation state
-        self._history: list[_HistoryEntry] = []
-        self._calls: dict[str, _Call] = {}
-        self._response_calls: dict[str, list[str]] = {}
-        self._response_text: dict[str, list[str]] = {}
-        self._response_final: dict[str, list[str]] = {}
-        self._response_done_events: dict[str, asyncio.Event] = {}
-        self._active_response: str | None = None
-        self._create_in_flight = False
-        self._want_response = False
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._audio: dict[str, _AudioItem] = {}
-        self._current_audio: str | None = None
-        self._uncommitted = bytearray()
-        self._user_speaking = False
-        self._last_user_text = ""
-        self._runs: dict[str, AsyncCallbackManagerForLLMRun] = {}
-        # expiry
-        self._expires_at: float | None = None
-        self._connected_at: float = 0.0
-        self._renew_requested = asyncio.Event()
-        self.reconnects = 0
-        """How many times the session moved to a new connection."""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -347,243 +215,6 @@ class RealtimeSession:
             self.report_playback(self._current_audio, played_ms)
         return await self._barge_in()
 
-    async def wait_idle(self, timeout: float | None = None) -> bool:
-        """Wait until no response is active or requested and no tool is running."""
-        if self._idle.is_set():
-            return True
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
-
-    # -- connecting --------------------------------------------------------------------------
-
-    async def _open(self) -> tuple[Transport, dict[str, Any]]:
-        transport = await self._connect()
-        try:
-            created = await transport.recv()
-            while created.get("type") not in ("session.created", "error"):
-                created = await transport.recv()
-            if created.get("type") == "error":
-                err = created.get("error") or {}
-                raise StreamInterruptedError(
-                    f"The realtime session was refused: {err.get('message')} ({err.get('code')})"
-                )
-            self._set_expiry(created.get("session") or {})
-            await transport.send({"type": "session.update", "session": self._opts.session_config})
-        except BaseException:
-            await transport.close()
-            raise
-        return transport, created
-
-    def _set_expiry(self, session: Mapping[str, Any]) -> None:
-        now = self._opts.clock()
-        self._connected_at = now
-        expires = session.get("expires_at")
-        self._expires_at = (
-            float(expires) if expires else now + float(self._opts.max_session_seconds)
-        )
-
-    def _renew_at(self) -> float | None:
-        if self._expires_at is None:
-            return None
-        lifetime = max(self._expires_at - self._connected_at, 0.0)
-        margin = min(self._opts.renew_before_seconds, lifetime / 4)
-        return self._expires_at - margin
-
-    async def _send(
-        self, event: Mapping[str, Any], *, remember: dict[str, Any] | None = None
-    ) -> None:
-        """Send one event; ``remember`` joins the history (for replays) once it is on its way.
-
-        While the session moves to a new connection, sends wait and then go to the new one; an
-        item sent into a connection that then drops is in the history, so the replay delivers it.
-        """
-        while True:
-            await self._sends_open.wait()
-            if self._closing or self._transport is None:
-                if remember is not None:
-                    self._history.append(remember)
-                return
-            async with self._send_lock:
-                if not self._sends_open.is_set():
-                    continue  # a reconnect began while this send waited for the lock
-                try:
-                    await self._transport.send(event)
-                except ConnectionLost:
-                    logger.debug("send of %s lost to a dropped connection", event.get("type"))
-                if remember is not None:
-                    self._history.append(remember)
-                return
-
-    def _replay_items(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        for entry in self._history:
-            if isinstance(entry, _UserAudioSlot):
-                if entry.text:
-                    items.append(
-                        {
-                            "type": "message",
-                            "role": "user",
-                            "content": [{"type": "input_text", "text": entry.text}],
-                        }
-                    )
-            else:
-                items.append(entry)
-        return items
-
-    async def _reconnect(
-        self, reason: Literal["renewal", "dropped"], dead: Transport | None = None
-    ) -> None:
-        """Open a new connection, replay the conversation, swap it in (sends wait meanwhile)."""
-        async with self._swap_lock:
-            if reason == "dropped" and dead is not self._transport:
-                return  # a renewal already replaced the dead connection
-            self._sends_open.clear()
-            async with self._send_lock:
-                pass  # let a send already on its way finish (and join the history)
-            old = self._transport
-            was_active = self._active_response is not None or self._create_in_flight
-            try:
-                if reason == "dropped":
-                    self._abandon_response()
-                last: BaseException | None = None
-                for attempt in range(1, self._opts.max_reconnect_attempts + 1):
-                    if self._closing:
-                        return
-                    try:
-                        transport, _created = await self._open()
-                    except (ConnectionLost, OSError, StreamInterruptedError) as exc:
-                        last = exc
-                        logger.warning("realtime reconnect attempt %d failed: %r", attempt, exc)
-                        await asyncio.sleep(self._opts.reconnect_delay * 2 ** (attempt - 1))
-                        continue
-                    items = self._replay_items()
-                    try:
-                        for item in items:
-                            await transport.send({"type": "conversation.item.create", "item": item})
-                        if self._uncommitted:
-                            await transport.send(
-                                {
-                                    "type": "input_audio_buffer.append",
-                                    "audio": base64.b64encode(bytes(self._uncommitted)).decode(),
-                                }
-                            )
-                    except ConnectionLost as exc:
-                        last = exc
-                        await transport.close()
-                        continue
-                    self._transport = transport
-                    self.reconnects += 1
-                    if old is not None and reason == "renewal":
-                        await old.close()
-                    self._queue.put_nowait(
-                        Reconnected(
-                            reason=reason,
-                            replayed_items=len(items),
-                            attempt=attempt,
-                            expires_at=self._expires_at,
-                        )
-                    )
-                    break
-                else:
-                    raise StreamInterruptedError(
-                        f"The realtime connection could not be re-established after "
-                        f"{self._opts.max_reconnect_attempts} attempts: {last!r}"
-                    ) from last
-            finally:
-                self._sends_open.set()
-        resume = reason == "dropped" and was_active and not self._pending_tools()
-        if resume or self._want_response:
-            await self.request_response()
-
-    def _abandon_response(self) -> None:
-        """A dropped socket ends the active response: its calls still get answered."""
-        rid = self._active_response
-        self._active_response = None
-        self._create_in_flight = False
-        if rid is not None:
-            self._response_text.pop(rid, None)
-            self._response_final.pop(rid, None)
-            done = self._response_done_events.get(rid)
-            if done is not None:
-                done.set()
-            self._finish_run(rid, None, "dropped")
-        for item in self._audio.values():
-            item.done = True
-        self._update_idle()
-
-    # -- background tasks --------------------------------------------------------------------
-
-    async def _read_loop(self) -> None:
-        try:
-            while not self._closing:
-                transport = self._transport
-                if transport is None:
-                    raise StreamInterruptedError("The realtime session has no connection.")
-                try:
-                    data = await transport.recv()
-                except ConnectionLost:
-                    if self._closing:
-                        break
-                    if transport is not self._transport:
-                        continue  # renewal swapped the connection under us
-                    logger.info("realtime connection dropped; reconnecting")
-                    await self._reconnect("dropped", transport)
-                    continue
-                if transport is not self._transport:
-                    continue  # a late event of a replaced connection
-                await self._dispatch(data)
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:
-            logger.error("realtime session failed: %r", exc)
-            self._failure = exc
-            if not self._closing:
-                self._closing = True
-                if self._transport is not None:
-                    await self._transport.close()
-                self._queue.put_nowait(None)
-                self._closed.set()
-
-    async def _watchdog(self) -> None:
-        """Renew the session before it expires, at a quiet moment when there is one."""
-        while not self._closing:
-            due = self._renew_at()
-            if due is None:
-                await asyncio.sleep(1.0)
-                continue
-            wait = due - self._opts.clock()
-            if wait > 0:
-                # Poll the (injectable) clock instead of trusting one long sleep.
-                lifetime = max((self._expires_at or due) - self._connected_at, 0.0)
-                step = min(wait, max(lifetime / 20, 0.01), self._opts.renew_poll_seconds)
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._renew_requested.wait(), step)
-                if not self._renew_requested.is_set():
-                    continue
-            self._renew_requested.clear()
-            # Prefer a quiet moment; never later than the expiry itself.
-            hard = (self._expires_at or due) - self._opts.clock()
-            quiet_wait = max(min(hard - 0.5, hard * 0.5), 0.0)
-            if not self._user_speaking:
-                await self.wait_idle(quiet_wait)
-            if self._closing:
-                return
-            logger.info("renewing the realtime session before it expires")
-            try:
-                await self._reconnect("renewal")
-            except StreamInterruptedError as exc:
-                self._failure = exc
-                self._queue.put_nowait(ServiceError(message=str(exc), code="renewal_failed"))
-
-    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
-        task: asyncio.Task[Any] = asyncio.create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        return task
-
     # -- dispatch ----------------------------------------------------------------------------
 
     async def _dispatch(self, data: dict[str, Any]) -> None:
@@ -717,116 +348,7 @@ class RealtimeSession:
         self._queue.put_nowait(event)
         return event
 
-    # -- tools -------------------------------------------------------------------------------
-
-    def _pending_tools(self) -> bool:
-        return any(c.output is None for c in self._calls.values())
-
-    def _on_function_call(self, data: Mapping[str, Any]) -> None:
-        call = _Call(
-            call_id=data.get("call_id", ""),
-            name=data.get("name", ""),
-            arguments=data.get("arguments", "") or "{}",
-            response_id=data.get("response_id"),
-        )
-        if call.call_id in self._calls:
-            return
-        self._history.append(
-            {
-                "type": "function_call",
-                "call_id": call.call_id,
-                "name": call.name,
-                "arguments": call.arguments,
-            }
-        )
-        if call.response_id:
-            self._response_calls.setdefault(call.response_id, []).append(call.call_id)
-        if not self._opts.execute_tools:
-            self._queue.put_nowait(
-                FunctionCallRequested(call.call_id, call.name, call.arguments, call.response_id)
-            )
-            return
-        self._calls[call.call_id] = call
-        call.task = self._spawn(self._run_tool(call))
-        self._idle.clear()
-        if call.response_id:
-            self._spawn(self._answer_calls_after(call.response_id))
-
-    async def _run_tool(self, call: _Call) -> str:
-        started = time.perf_counter()
-        tool = self._opts.tools.get(call.name)
-        error: str | None = None
-        artifact: Any = None
-        try:
-            args = json.loads(call.arguments or "{}")
-            if not isinstance(args, dict):
-                raise ValueError("the arguments are not a JSON object")
-        except ValueError as exc:
-            args = {}
-            error = f"Invalid arguments for {call.name}: {exc}"
-        self._queue.put_nowait(ToolStarted(call.call_id, call.name, args))
-        if error is None and tool is None:
-            error = f"Unknown tool {call.name!r}; available: {sorted(self._opts.tools)}."
-        output = ""
-        if error is None and tool is not None:
-            try:
-                # Sync tools run in a worker thread (BaseTool.ainvoke), async ones on the loop.
-                result = await asyncio.wait_for(
-                    tool.ainvoke(
-                        {"type": "tool_call", "name": call.name, "args": args, "id": call.call_id},
-                        config={"callbacks": self._opts.callbacks},
-                    ),
-                    self._opts.tool_timeout,
-                )
-                if isinstance(result, ToolMessage):
-                    artifact = result.artifact
-                    content = result.content
-                    output = content if isinstance(content, str) else json.dumps(content)
-                    if result.status == "error":
-                        error = output
-                else:
-                    output = result if isinstance(result, str) else json.dumps(result, default=str)
-            except asyncio.CancelledError:
-                raise
-            except asyncio.TimeoutError:
-                error = f"Tool {call.name} timed out after {self._opts.tool_timeout} s."
-            except Exception as exc:  # reported to the model; the session goes on
-                logger.warning("tool %s raised %r", call.name, exc)
-                error = f"Tool {call.name} failed: {type(exc).__name__}: {exc}"
-        if error is not None and not output:
-            output = f"Error: {error}"
-        call.output = output
-        self._queue.put_nowait(
-            ToolFinished(
-                call.call_id,
-                call.name,
-                output,
-                error=error,
-                duration_s=time.perf_counter() - started,
-                artifact=artifact,
-            )
-        )
-        return output
-
-    async def _answer_calls_after(self, response_id: str) -> None:
-        """Once the response is done and all its tools are: outputs, then one response.create."""
-        done = self._response_done_events.setdefault(response_id, asyncio.Event())
-        await done.wait()
-        ids = self._response_calls.pop(response_id, None)
-        if ids is None:
-            return  # another task of the same response already answered
-        calls = [self._calls[i] for i in ids if i in self._calls]
-        await asyncio.gather(*(c.task for c in calls if c.task is not None), return_exceptions=True)
-        for call in calls:
-            item = {
-                "type": "function_call_output",
-                "call_id": call.call_id,
-                "output": call.output or "",
-            }
-            await self._send({"type": "conversation.item.create", "item": item}, remember=item)
-            del self._calls[call.call_id]
-        await self.request_response()
-        self._update_idle()
+    # -- responses ---------------------------------------------------------------------------
 
     async def _on_response_done(self, response: Mapping[str, Any]) -> None:
         rid = str(response.get("id") or self._active_response or "")
@@ -871,63 +393,6 @@ class RealtimeSession:
         if self._want_response and not self._pending_tools():
             await self.request_response()
         self._update_idle()
-
-    def _update_idle(self) -> None:
-        busy = (
-            self._active_response is not None
-            or self._create_in_flight
-            or self._want_response
-            or self._pending_tools()
-            or any(self._response_calls.values())
-        )
-        if busy:
-            self._idle.clear()
-        else:
-            self._idle.set()
-
-    # -- callbacks ---------------------------------------------------------------------------
-
-    async def _start_run(self, response_id: str) -> None:
-        if not self._opts.callbacks:
-            return
-        name = self._opts.run_name
-        try:
-            manager = AsyncCallbackManager.configure(
-                inheritable_callbacks=self._opts.callbacks,
-                inheritable_metadata={
-                    "ls_provider": "azure",
-                    "ls_model_name": self._opts.model_name,
-                    "ls_model_type": "chat",
-                },
-            )
-            runs = await manager.on_chat_model_start(
-                {"name": name, "id": ["langchain_azure_audio", "realtime", name]},
-                [[HumanMessage(content=self._last_user_text)]],
-                invocation_params={"model": self._opts.model_name, "response_id": response_id},
-                name=name,
-            )
-        except Exception:  # a broken callback must not end the conversation
-            logger.exception("a callback failed on response start")
-            return
-        if runs:
-            self._runs[response_id] = runs[0]
-
-    def _finish_run(self, response_id: str, usage: Any, status: str, transcript: str = "") -> None:
-        run = self._runs.pop(response_id, None)
-        if run is None:
-            return
-        message = AIMessage(
-            content=transcript,
-            usage_metadata=usage,
-            response_metadata={
-                "model_name": self._opts.model_name,
-                "model_provider": "azure_openai",
-                "status": status,
-                "id": response_id,
-            },
-        )
-        result = LLMResult(generations=[[ChatGeneration(message=message)]])
-        self._spawn(run.on_llm_end(result))
 
 
 def _encode_audio(audio: bytes) -> tuple[bytes, str]:
