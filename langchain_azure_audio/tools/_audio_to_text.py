@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, Literal
 
@@ -130,8 +130,24 @@ class AudioToTextTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         """The tool's default options (subclasses add theirs)."""
         return TranscriptOptions(None, self.prompt, self.transcript_format, self.temperature, ())
 
-    def _options(self, **call: Any) -> TranscriptOptions:
-        return resolve_transcript_options(self._caps, self._defaults(), **call)
+    def _options(
+        self,
+        language: str | None = None,
+        prompt: str | None = None,
+        transcript_format: str | None = None,
+        temperature: float | None = None,
+        timestamp_granularities: Sequence[str] | None = None,
+    ) -> TranscriptOptions:
+        """A call's options merged with the tool's defaults, checked against the family."""
+        return resolve_transcript_options(
+            self._caps,
+            self._defaults(),
+            language=language,
+            prompt=prompt,
+            transcript_format=transcript_format,
+            temperature=temperature,
+            timestamp_granularities=timestamp_granularities,
+        )
 
     # -- planning (no I/O but reading the source) -----------------------------------------------
 

@@ -28,9 +28,11 @@ from langchain_azure_audio.tools._types import SPEECH_FORMATS
 
 __all__ = [
     "SpeechOptions",
+    "SpeechPlan",
     "check_joinable",
     "join_audio",
     "piece_format",
+    "plan_speech",
     "resolve_speech_options",
     "speech_pieces",
     "speech_request",
@@ -142,6 +144,22 @@ def piece_format(fmt: str, n_pieces: int) -> str:
     if n_pieces == 1 or fmt == "pcm":
         return fmt
     return "wav"
+
+
+@dataclass(frozen=True)
+class SpeechPlan:
+    """How a text is spoken: its options, its pieces, and the format each piece is asked in."""
+
+    options: SpeechOptions
+    pieces: list[str]
+    wire_format: str
+
+
+def plan_speech(text: str, options: SpeechOptions, max_chars: int) -> SpeechPlan:
+    """Split ``text`` into pieces and choose their wire format (joinable into one file)."""
+    pieces = speech_pieces(text, max_chars)
+    check_joinable(options.audio_format, len(pieces))
+    return SpeechPlan(options, pieces, piece_format(options.audio_format, len(pieces)))
 
 
 def speech_request(

@@ -24,9 +24,9 @@ from langchain_azure_audio.settings import AzureAudioSettings
 from langchain_azure_audio.tools._common import TypedArgsMixin, write_output
 from langchain_azure_audio.tools._speech_plan import (
     SpeechOptions,
-    check_joinable,
+    SpeechPlan,
     join_audio,
-    piece_format,
+    plan_speech,
     resolve_speech_options,
     speech_pieces,
     speech_request,
@@ -153,7 +153,7 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
     def _validate_tool(self) -> AzureTextToSpeechTool:
         caps = self._resolve_model()
         if caps is not None:
-            self._resolve()
+            self.check_options()
             if not caps.supports_instructions and self.args_schema is SpeechInput:
                 self.args_schema = LegacySpeechInput
         self._clients = self._build_clients()
@@ -161,14 +161,20 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
 
     # -- options and plans (sans-I/O: tools/_speech_plan.py) -----------------------------------
 
-    def _resolve(
+    def check_options(
         self,
+        *,
         voice: str | None = None,
         speed: float | None = None,
         instructions: str | None = None,
         audio_format: str | None = None,
     ) -> SpeechOptions:
-        """Merge per-call options with the defaults and refuse what the family would refuse."""
+        """A call's options merged with the defaults; refuses, before any request, what the
+        model family would refuse.
+
+        Raises:
+            UnsupportedOptionError: naming the option (voice, speed, instructions, format).
+        """
         return resolve_speech_options(
             self._caps,
             SpeechOptions(self.voice, self.speed, self.instructions, self.audio_format),
@@ -180,21 +186,6 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
             deployment=self.azure_deployment,
         )
 
-    def check_options(
-        self,
-        *,
-        voice: str | None = None,
-        speed: float | None = None,
-        instructions: str | None = None,
-        audio_format: str | None = None,
-    ) -> None:
-        """Refuse, before any request, the options :meth:`synthesize` would refuse.
-
-        Raises:
-            UnsupportedOptionError: naming the option (voice, speed, instructions, format).
-        """
-        self._resolve(voice, speed, instructions, audio_format)
-
     def _plan(
         self,
         text: str,
@@ -202,17 +193,18 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         speed: float | None,
         instructions: str | None,
         audio_format: str | None,
-    ) -> tuple[SpeechOptions, list[str], str]:
-        """Validated options, the text's pieces, and the wire format each piece is asked in."""
-        opts = self._resolve(voice, speed, instructions, audio_format)
-        pieces = speech_pieces(text, self.max_chars)
-        check_joinable(opts.audio_format, len(pieces))
-        if len(pieces) > 1:
-            logger.info("Speaking %d characters in %d pieces.", len(text), len(pieces))
-        return opts, pieces, piece_format(opts.audio_format, len(pieces))
+    ) -> SpeechPlan:
+        """Checked options, the text's pieces, and the wire format each piece is asked in."""
+        opts = self.check_options(
+            voice=voice, speed=speed, instructions=instructions, audio_format=audio_format
+        )
+        plan = plan_speech(text, opts, self.max_chars)
+        if len(plan.pieces) > 1:
+            logger.info("Speaking %d characters in %d pieces.", len(text), len(plan.pieces))
+        return plan
 
-    def _request(self, text: str, opts: SpeechOptions, wire: str) -> dict[str, Any]:
-        return speech_request(self.azure_deployment, text, opts, wire)
+    def _request(self, text: str, plan: SpeechPlan) -> dict[str, Any]:
+        return speech_request(self.azure_deployment, text, plan.options, plan.wire_format)
 
     # -- whole files ---------------------------------------------------------------------------
 
@@ -226,27 +218,18 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         audio_format: str | None = None,
     ) -> bytes:
         """Speak ``text`` and return one audio file's bytes (long text is split and joined)."""
-        return self._synthesize(text, voice, speed, instructions, audio_format)[0]
+        return self._synthesize(self._plan(text, voice, speed, instructions, audio_format))[0]
 
-    def _synthesize(
-        self,
-        text: str,
-        voice: str | None,
-        speed: float | None,
-        instructions: str | None,
-        audio_format: str | None,
-    ) -> tuple[bytes, float | None, int, SpeechOptions]:
-        opts, pieces, wire = self._plan(text, voice, speed, instructions, audio_format)
+    def _synthesize(self, plan: SpeechPlan) -> tuple[bytes, float | None]:
         bundle = self._bundle
         audio: list[bytes] = []
-        for piece in pieces:
+        for piece in plan.pieces:
             with service_errors():
                 raw = bundle.sync.audio.speech.with_raw_response.create(
-                    **self._request(piece, opts, wire), extra_headers=bundle.extra_headers
+                    **self._request(piece, plan), extra_headers=bundle.extra_headers
                 )
                 audio.append(bytes(raw.http_response.content))
-        data, duration = join_audio(audio, opts.audio_format)
-        return data, duration, len(pieces), opts
+        return join_audio(audio, plan.options.audio_format)
 
     async def asynthesize(
         self,
@@ -258,17 +241,10 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         audio_format: str | None = None,
     ) -> bytes:
         """Async :meth:`synthesize`; pieces of long text go out ``max_concurrency`` at a time."""
-        return (await self._asynthesize(text, voice, speed, instructions, audio_format))[0]
+        plan = self._plan(text, voice, speed, instructions, audio_format)
+        return (await self._asynthesize(plan))[0]
 
-    async def _asynthesize(
-        self,
-        text: str,
-        voice: str | None,
-        speed: float | None,
-        instructions: str | None,
-        audio_format: str | None,
-    ) -> tuple[bytes, float | None, int, SpeechOptions]:
-        opts, pieces, wire = self._plan(text, voice, speed, instructions, audio_format)
+    async def _asynthesize(self, plan: SpeechPlan) -> tuple[bytes, float | None]:
         bundle = self._bundle
         limit = asyncio.Semaphore(self.max_concurrency)
 
@@ -276,22 +252,22 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
             async with limit:
                 with service_errors():
                     raw = await bundle.async_.audio.speech.with_raw_response.create(
-                        **self._request(piece, opts, wire), extra_headers=bundle.extra_headers
+                        **self._request(piece, plan), extra_headers=bundle.extra_headers
                     )
                     return bytes(raw.http_response.content)
 
-        audio = list(await asyncio.gather(*(one(p) for p in pieces)))
+        audio = list(await asyncio.gather(*(one(p) for p in plan.pieces)))
         if len(audio) > 1:  # re-encoding the joined audio takes a while: off the event loop
-            data, duration = await asyncio.to_thread(join_audio, audio, opts.audio_format)
-        else:
-            data, duration = join_audio(audio, opts.audio_format)
-        return data, duration, len(pieces), opts
+            return await asyncio.to_thread(join_audio, audio, plan.options.audio_format)
+        return join_audio(audio, plan.options.audio_format)
 
     # -- the tool ------------------------------------------------------------------------------
 
     def _result(
-        self, text: str, data: bytes, duration: float | None, pieces: int, opts: SpeechOptions
+        self, text: str, plan: SpeechPlan, spoken: tuple[bytes, float | None]
     ) -> tuple[str, SpeechArtifact]:
+        data, duration = spoken
+        opts = plan.options
         path = write_output(self.output_dir, data, opts.audio_format, prefix="speech")
         length = f"{duration:.1f} s, " if duration is not None else ""
         where = f"; saved as {path.name}" if path is not None else ""
@@ -306,7 +282,7 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
             "path": str(path) if path is not None else None,
             "duration_seconds": duration,
             "voice": opts.voice,
-            "pieces": pieces,
+            "pieces": len(plan.pieces),
         }
         return summary, artifact
 
@@ -318,8 +294,8 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         instructions: str | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, SpeechArtifact]:
-        data, duration, pieces, opts = self._synthesize(text, voice, speed, instructions, None)
-        return self._result(text, data, duration, pieces, opts)
+        plan = self._plan(text, voice, speed, instructions, None)
+        return self._result(text, plan, self._synthesize(plan))
 
     async def _arun(
         self,
@@ -329,10 +305,9 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         instructions: str | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, SpeechArtifact]:
-        data, duration, pieces, opts = await self._asynthesize(
-            text, voice, speed, instructions, None
-        )
-        return await asyncio.to_thread(self._result, text, data, duration, pieces, opts)
+        plan = self._plan(text, voice, speed, instructions, None)
+        spoken = await self._asynthesize(plan)
+        return await asyncio.to_thread(self._result, text, plan, spoken)
 
     # -- streaming -----------------------------------------------------------------------------
 
@@ -340,7 +315,7 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         self, text: str, opts: SpeechOptions, wire: str
     ) -> tuple[dict[str, Any], bool]:
         """The request for one streamed piece, and whether its answer is SSE events."""
-        body = self._request(text, opts, wire)
+        body = speech_request(self.azure_deployment, text, opts, wire)
         if self.stream_format is not None:
             sse = self.stream_format == "sse"
         else:
@@ -359,7 +334,9 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
     ) -> tuple[SpeechOptions, list[str] | None, str, bytes]:
         """Options, the pieces of a string ``text`` (``None`` for an iterable of pieces), wire
         format and leading bytes of a stream: everything checked before the first request."""
-        opts = self._resolve(voice, speed, instructions, audio_format)
+        opts = self.check_options(
+            voice=voice, speed=speed, instructions=instructions, audio_format=audio_format
+        )
         pieces = speech_pieces(text, self.max_chars) if isinstance(text, str) else None
         wire, head = stream_plan(opts.audio_format, pieces is not None and len(pieces) == 1)
         return opts, pieces, wire, head

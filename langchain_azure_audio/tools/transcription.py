@@ -115,11 +115,7 @@ class AzureSpeechToTextTool(AudioToTextTool):
     ) -> TranscriptionArtifact:
         """Transcribe ``audio`` (splitting and stitching long audio); options override defaults."""
         options = self._options(
-            language=language,
-            prompt=prompt,
-            transcript_format=transcript_format,
-            temperature=temperature,
-            timestamp_granularities=timestamp_granularities,
+            language, prompt, transcript_format, temperature, timestamp_granularities
         )
         return self._run_audio(audio, options)
 
@@ -135,11 +131,7 @@ class AzureSpeechToTextTool(AudioToTextTool):
     ) -> TranscriptionArtifact:
         """Async :meth:`transcribe`."""
         options = self._options(
-            language=language,
-            prompt=prompt,
-            transcript_format=transcript_format,
-            temperature=temperature,
-            timestamp_granularities=timestamp_granularities,
+            language, prompt, transcript_format, temperature, timestamp_granularities
         )
         return await self._arun_audio(audio, options)
 

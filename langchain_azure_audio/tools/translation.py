@@ -66,9 +66,7 @@ class AzureAudioTranslationTool(AudioToTextTool):
         temperature: float | None = None,
     ) -> TranscriptionArtifact:
         """Translate ``audio`` into English."""
-        options = self._options(
-            prompt=prompt, transcript_format=transcript_format, temperature=temperature
-        )
+        options = self._options(None, prompt, transcript_format, temperature)
         return self._run_audio(audio, options)
 
     async def atranslate(
@@ -80,9 +78,7 @@ class AzureAudioTranslationTool(AudioToTextTool):
         temperature: float | None = None,
     ) -> TranscriptionArtifact:
         """Async :meth:`translate`."""
-        options = self._options(
-            prompt=prompt, transcript_format=transcript_format, temperature=temperature
-        )
+        options = self._options(None, prompt, transcript_format, temperature)
         return await self._arun_audio(audio, options)
 
     def _run(

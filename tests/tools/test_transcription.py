@@ -340,25 +340,6 @@ def test_oversize_file_split_by_bytes(
     assert all(len(f["file"][1]) <= 100_000 for f in calls)
 
 
-def test_failing_chunk_retried_then_succeeds(
-    mock_azure: Callable[..., Recorder], make_stt: MakeStt
-) -> None:
-    calls: list[dict[str, Any]] = []
-    ok = _chunk_handler(calls)
-    failures = {"left": 2}
-
-    def handle(request: httpx2.Request) -> httpx2.Response:
-        if len(calls) == 1 and failures["left"]:
-            failures["left"] -= 1
-            return httpx2.Response(503, json={"error": {"code": "503", "message": "Busy."}})
-        return ok(request)
-
-    rec = mock_azure(handle)
-    art = make_stt(rec, max_chunk_seconds=6, chunk_retries=2).transcribe(_long_recording())
-    assert art["chunks"] == len(calls) and failures["left"] == 0
-    assert len(rec.requests) == len(calls) + 2
-
-
 def test_failing_chunk_raises_naming_the_chunk(
     mock_azure: Callable[..., Recorder], make_stt: MakeStt
 ) -> None:
