@@ -1,107 +1,36 @@
-"""The ``langchain-azure-audio`` command line.
+"""The ``langchain-azure-audio`` command line (needs the ``cli`` extra: typer).
 
-One function per command: to add one, define it inside the ``if _HAVE_TYPER:`` block below and
-decorate it with ``@app.command()``. Needs the ``cli`` extra (typer):
-``pip install "langchain-azure-audio[cli]"``.
+Subcommands live in :mod:`langchain_azure_audio._cli`, one module each: ``speak``,
+``transcribe``, ``translate``, ``chat``, ``realtime``, ``demo`` and ``emulator``. Every command
+that talks to the service takes ``--emulator`` (a local emulator for the command's duration) and
+reads the same environment variables as the library.
 
 Example (shell)::
 
+    langchain-azure-audio speak "Hello there." --out hello.wav --emulator
+    langchain-azure-audio transcribe hello.wav --emulator
     langchain-azure-audio emulator --port 8000
 """
 
 from __future__ import annotations
 
-import logging
 import sys
+from typing import Any
 
-__all__ = ["main"]
+__all__ = ["app", "main"]
 
 _INSTALL_HINT = 'The command line needs typer: pip install "langchain-azure-audio[cli]"'
 
 try:
-    import typer
+    import typer  # noqa: F401
 
     _HAVE_TYPER = True
 except ImportError:  # pragma: no cover - depends on the extra
     _HAVE_TYPER = False
 
-
+app: Any = None
 if _HAVE_TYPER:
-    app = typer.Typer(
-        name="langchain-azure-audio",
-        help="LangChain chat models and tools that hear and speak through Azure OpenAI.",
-        no_args_is_help=True,
-        add_completion=False,
-    )
-
-    @app.callback()
-    def _root() -> None:
-        """LangChain chat models and tools that hear and speak through Azure OpenAI."""
-
-    from langchain_azure_audio.emulator.config import DEFAULT_MODELS, DEPLOYMENTS_ENV
-
-    _DEPLOYMENT_HELP = (
-        "A deployment NAME=MODEL, e.g. my-audio=gpt-4o-audio-preview (repeatable). "
-        "Default: the environment variable below, else the default deployments."
-    )
-    _EMULATOR_EPILOG = (
-        "Default deployments (each model under its own name): "
-        + ", ".join(DEFAULT_MODELS)
-        + f". Environment variable: {DEPLOYMENTS_ENV}=name=model,name=model."
-        " Realtime: ws://HOST:PORT/openai/v1/realtime?model=gpt-realtime"
-    )
-
-    @app.command(epilog=_EMULATOR_EPILOG)
-    def emulator(
-        host: str = typer.Option("127.0.0.1", help="Interface to bind."),
-        port: int = typer.Option(8000, help="Port to bind (0: any free port)."),
-        api_key: str = typer.Option(
-            "emulator-key", help="Key clients must send in the api-key header."
-        ),
-        rules: str | None = typer.Option(None, help="JSON file of responder rules."),
-        audio_expiry: float = typer.Option(3600.0, help="Lifetime of chat audio ids (s)."),
-        preload: bool = typer.Option(True, help="Load the speech models at start-up."),
-        deployment: list[str] | None = typer.Option(  # noqa: B008
-            None, "--deployment", "-d", help=_DEPLOYMENT_HELP, show_default=False
-        ),
-        realtime_session_seconds: float = typer.Option(
-            1800.0, help="Cap of one realtime session (s); Azure's is 30 minutes."
-        ),
-        realtime_pace: bool = typer.Option(
-            False, help="Send realtime output audio in real time (as fast as it plays)."
-        ),
-    ) -> None:
-        """Serve the local Azure-OpenAI-compatible audio emulator until Ctrl+C."""
-        from langchain_azure_audio.emulator import EmulatorConfig, Responder, serve
-        from langchain_azure_audio.emulator.config import (
-            DEFAULT_DEPLOYMENTS,
-            deployments_from_env,
-            parse_deployments,
-        )
-
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-        try:
-            deployments = (
-                parse_deployments(deployment)
-                if deployment
-                else deployments_from_env() or dict(DEFAULT_DEPLOYMENTS)
-            )
-            config = EmulatorConfig(
-                api_key=api_key,
-                audio_expiry_seconds=audio_expiry,
-                responder=Responder.from_json(rules) if rules else Responder(),
-                preload_engines=preload,
-                deployments=deployments,
-                realtime_session_seconds=realtime_session_seconds,
-                realtime_pace=realtime_pace,
-            )
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--deployment") from None
-        logging.getLogger("langchain_azure_audio.emulator").info(
-            "Deployments: %s",
-            ", ".join(f"{name}={model}" for name, model in config.deployments.items()),
-        )
-        serve(config, host=host, port=port)
+    from langchain_azure_audio._cli.app import app
 
 
 def main() -> None:
