@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from langchain_azure_audio import _codecs
 from langchain_azure_audio.audio import PCM16_SAMPLE_RATE, pcm16_to_wav, wav_duration
@@ -146,8 +146,7 @@ def piece_format(fmt: str, n_pieces: int) -> str:
     return "wav"
 
 
-@dataclass(frozen=True)
-class SpeechPlan:
+class SpeechPlan(NamedTuple):
     """How a text is spoken: its options, its pieces, and the format each piece is asked in."""
 
     options: SpeechOptions

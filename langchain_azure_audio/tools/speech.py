@@ -203,8 +203,9 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
             logger.info("Speaking %d characters in %d pieces.", len(text), len(plan.pieces))
         return plan
 
-    def _request(self, text: str, plan: SpeechPlan) -> dict[str, Any]:
-        return speech_request(self.azure_deployment, text, plan.options, plan.wire_format)
+    def _request(self, text: str, opts: SpeechOptions, wire: str) -> dict[str, Any]:
+        """The request for one piece (every piece's request, whole or streamed, is made here)."""
+        return speech_request(self.azure_deployment, text, opts, wire)
 
     # -- whole files ---------------------------------------------------------------------------
 
@@ -226,7 +227,8 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         for piece in plan.pieces:
             with service_errors():
                 raw = bundle.sync.audio.speech.with_raw_response.create(
-                    **self._request(piece, plan), extra_headers=bundle.extra_headers
+                    **self._request(piece, plan.options, plan.wire_format),
+                    extra_headers=bundle.extra_headers,
                 )
                 audio.append(bytes(raw.http_response.content))
         return join_audio(audio, plan.options.audio_format)
@@ -252,7 +254,8 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
             async with limit:
                 with service_errors():
                     raw = await bundle.async_.audio.speech.with_raw_response.create(
-                        **self._request(piece, plan), extra_headers=bundle.extra_headers
+                        **self._request(piece, plan.options, plan.wire_format),
+                        extra_headers=bundle.extra_headers,
                     )
                     return bytes(raw.http_response.content)
 
@@ -315,7 +318,7 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         self, text: str, opts: SpeechOptions, wire: str
     ) -> tuple[dict[str, Any], bool]:
         """The request for one streamed piece, and whether its answer is SSE events."""
-        body = speech_request(self.azure_deployment, text, opts, wire)
+        body = self._request(text, opts, wire)
         if self.stream_format is not None:
             sse = self.stream_format == "sse"
         else:
