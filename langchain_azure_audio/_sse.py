@@ -91,6 +91,8 @@ def iter_sse_batches(chunks: Iterable[bytes], *, require_done: bool = True) -> I
         if events:
             yield events
         if decoder.done:
+            for _rest in chunks:  # read to the end, so the connection goes back to the pool
+                pass
             return
     tail = decoder.finish(require_done)
     if tail:
@@ -107,6 +109,8 @@ async def aiter_sse_batches(
         if events:
             yield events
         if decoder.done:
+            async for _rest in chunks:  # read to the end: the connection goes back to the pool
+                pass
             return
     tail = decoder.finish(require_done)
     if tail:

@@ -25,7 +25,7 @@ import binascii
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -75,6 +75,8 @@ AUDIO_EXPIRY_MARGIN_SECONDS = 30
 """An audio id that expires within this many seconds is replaced by its transcript."""
 
 PROVIDER = "azure_openai"
+
+_PCM16_BYTES_PER_SECOND = PCM16_SAMPLE_RATE * 2
 
 
 # -- inbound ------------------------------------------------------------------------------------
@@ -338,11 +340,18 @@ class StreamAssembler:
     _TEXT_INDEX = 0
     _AUDIO_INDEX = 1
 
-    def __init__(self, *, audio: bool) -> None:
+    def __init__(self, *, audio: bool, clock: Callable[[], float] = time.monotonic) -> None:
         self.audio = audio
         self._remainder = b""
         self._audio_started = False
         self._audio_id: str | None = None
+        self._clock = clock
+        self._held_texts: list[str] = []
+        self._held_datas: list[str] = []
+        self._held_last: Mapping[str, Any] | None = None
+        self._held_bytes = 0
+        self._first_audio_at: float | None = None
+        self._emitted_s = 0.0
 
     def _empty_content(self) -> str | list[str | dict[Any, Any]]:
         return [] if self.audio else ""
@@ -440,36 +449,72 @@ class StreamAssembler:
         return base64.b64encode(raw[:cut]).decode("ascii") if cut else ""
 
     def feed_batch(self, payloads: Sequence[Mapping[str, Any]]) -> list[AIMessageChunk]:
-        """Events that arrived together (one network read) → as few chunks as carry them.
+        """Events read together → as few chunks as carry them, without starving playback.
 
-        Consecutive events that only continue the audio (transcript and/or ``data`` pieces) are
-        merged into one chunk: the events were already in memory, so merging adds no latency,
-        while it spares every consumer that sums chunks (``full = full + chunk``) one merge of
-        the growing base64 string per piece. Any other event is emitted as :meth:`feed` would.
+        Every consumer of a LangChain stream sums its chunks (``stream()`` itself does, for the
+        callbacks), and each sum copies the growing base64 string: one chunk per service piece
+        makes that quadratic. So pieces that only continue the audio (transcript and/or
+        ``data``) are held and merged **only while the reply is ahead of real-time playback**
+        by more than what is held plus :attr:`playback_margin_s` (time counted from the first
+        audio chunk, as a player starting then would). A reply that arrives at speaking pace is
+        passed through piece by piece; a fast one arrives in a few large chunks. Anything else
+        (a finish, usage, tool calls) first releases what is held, so order is kept.
         """
         out: list[AIMessageChunk] = []
-        texts: list[str] = []
-        datas: list[str] = []
-        last: Mapping[str, Any] | None = None
         for payload in payloads:
             piece = _continuation(payload) if self._audio_started else None
-            if piece is not None:
-                text, data = piece
-                if text:
-                    texts.append(text)
-                if data:
-                    datas.append(data)
-                last = payload
+            if piece is None:
+                held = self._release()
+                if held is not None:
+                    out.append(held)
+                chunk = self.feed(payload)
+                if chunk is not None:
+                    out.append(chunk)
+                    self._note_emitted(chunk)
                 continue
-            if last is not None:
-                out.append(self._merged(texts, datas, last))
-                texts, datas, last = [], [], None
-            chunk = self.feed(payload)
-            if chunk is not None:
-                out.append(chunk)
-        if last is not None:
-            out.append(self._merged(texts, datas, last))
+            text, data = piece
+            if text:
+                self._held_texts.append(text)
+            if data:
+                self._held_datas.append(data)
+                self._held_bytes += len(data) * 3 // 4
+            self._held_last = payload
+            if not self._may_hold():
+                held = self._release()
+                if held is not None:
+                    out.append(held)
         return out
+
+    playback_margin_s = 0.25
+    """Audio is held back only while the reply leads real-time playback by more than this."""
+
+    max_hold_s = 2.0
+    """Never hold more than this much audio."""
+
+    def _may_hold(self) -> bool:
+        if self._first_audio_at is None:
+            return False
+        held_s = self._held_bytes / _PCM16_BYTES_PER_SECOND
+        if held_s >= self.max_hold_s:
+            return False
+        lead = self._emitted_s - (self._clock() - self._first_audio_at)
+        return lead > held_s + self.playback_margin_s
+
+    def _note_emitted(self, chunk: AIMessageChunk) -> None:
+        for block in chunk.content:
+            if isinstance(block, dict) and block.get("type") == "audio" and block.get("base64"):
+                if self._first_audio_at is None:
+                    self._first_audio_at = self._clock()
+                self._emitted_s += len(block["base64"]) * 3 / 4 / _PCM16_BYTES_PER_SECOND
+
+    def _release(self) -> AIMessageChunk | None:
+        if self._held_last is None:
+            return None
+        chunk = self._merged(self._held_texts, self._held_datas, self._held_last)
+        self._held_texts, self._held_datas, self._held_last = [], [], None
+        self._held_bytes = 0
+        self._note_emitted(chunk)
+        return chunk
 
     def _merged(
         self, texts: list[str], datas: list[str], last: Mapping[str, Any]
