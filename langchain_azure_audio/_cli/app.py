@@ -44,8 +44,7 @@ def _register() -> None:
         def emulator() -> None:
             """Serve the local emulator (needs the emulator extra)."""
             raise common.fail(
-                'the emulator needs: pip install "langchain-azure-audio[emulator]" '
-                f"({missing})."
+                f'the emulator needs: pip install "langchain-azure-audio[emulator]" ({missing}).'
             )
 
         return

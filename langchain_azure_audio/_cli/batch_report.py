@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from langchain_azure_audio.batch import BatchItem, BatchSummary, ItemResult
 
@@ -16,7 +17,7 @@ __all__ = ["report_batch"]
 
 def report_batch(
     items: Sequence[BatchItem],
-    run: Callable[[Callable[[ItemResult], None]], Awaitable[BatchSummary]],
+    run: Callable[[Callable[[ItemResult], None]], Coroutine[Any, Any, BatchSummary]],
     *,
     show: bool,
     what: str,

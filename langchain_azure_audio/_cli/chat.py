@@ -91,7 +91,9 @@ def _stream(model: AzureAudioChatModel, messages: list[BaseMessage], out: Path |
         if target.suffix.lower() == ".wav":
             with open(part, "rb+") as fh:
                 os.fsync(fh.fileno())
-            os.chmod(part, 0o644)
+            umask = os.umask(0o022)
+            os.umask(umask)
+            os.chmod(part, 0o666 & ~umask)  # mkstemp made it 0600
             os.replace(part, target)
         else:
             with wave.open(str(part), "rb") as done:
@@ -113,9 +115,7 @@ def chat(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out", "-o", help="Where the spoken answer goes (default answer.<format>)."
-        ),
+        typer.Option("--out", "-o", help="Where the spoken answer goes (default answer.<format>)."),
     ] = None,
     voice: Annotated[str | None, typer.Option(help="Voice (default alloy).")] = None,
     fmt: Annotated[
@@ -145,8 +145,9 @@ def chat(
         suffix = out.suffix.lstrip(".").lower() if out is not None else ""
         audio_format = fmt or (suffix if suffix in CHAT_FORMATS else "wav")
         if audio_format not in CHAT_FORMATS:
-            raise c.fail(f"unknown --format {audio_format!r}; use one of: "
-                         f"{', '.join(CHAT_FORMATS)}.")
+            raise c.fail(
+                f"unknown --format {audio_format!r}; use one of: {', '.join(CHAT_FORMATS)}."
+            )
         target = None if text_only else out or Path(f"answer.{audio_format}")
         messages = _messages(text, audio, system)
         with c.open_service(conn, {"chat": (deployment, model)}) as service:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -125,9 +125,7 @@ EmulatorOpt = Annotated[
 ]
 MaxRetriesOpt = Annotated[
     int,
-    typer.Option(
-        "--max-retries", min=0, help="SDK retries per request.", rich_help_panel=_PANEL
-    ),
+    typer.Option("--max-retries", min=0, help="SDK retries per request.", rich_help_panel=_PANEL),
 ]
 TimeoutOpt = Annotated[
     float,
@@ -201,7 +199,7 @@ class Service:
 
 @contextlib.contextmanager
 def open_service(
-    conn: Connection, wanted: dict[str, tuple[str | None, str | None]] | None = None
+    conn: Connection, wanted: Mapping[str, tuple[str | None, str | None]] | None = None
 ) -> Iterator[Service]:
     """Azure (or whatever ``--endpoint`` names), or a local emulator for the block's duration.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -51,9 +51,7 @@ def _step(title: str) -> None:
 
 
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
-        "demo-output"
-    ),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
     endpoint: c.EndpointOpt = None,
     api_key: c.ApiKeyOpt = None,
     api_version: c.ApiVersionOpt = None,
@@ -66,7 +64,7 @@ def demo(
     use_emulator = emulator or not (endpoint and api_key)
     conn = c.Connection(endpoint, api_key, api_version, use_emulator, max_retries, timeout)
     env = os.environ.get
-    names = {
+    names: dict[str, tuple[str | None, str | None]] = {
         "chat": (None if use_emulator else env("AZURE_OPENAI_CHAT_DEPLOYMENT"), None),
         "speech": (None if use_emulator else env("AZURE_OPENAI_TTS_DEPLOYMENT"), None),
         "transcription": (None if use_emulator else env("AZURE_OPENAI_STT_DEPLOYMENT"), None),
@@ -76,7 +74,7 @@ def demo(
         with c.open_service(conn, names) as service:
             typer.echo(f"Running against {service.where}.")
 
-            def settings(kind: str) -> dict[str, object]:
+            def settings(kind: str) -> dict[str, Any]:
                 return service.settings(kind, names[kind][0])
 
             _step("1. Speak: the speech tool records the question")
@@ -91,7 +89,10 @@ def demo(
             history: list[BaseMessage] = [
                 HumanMessage(
                     content=[
-                        {"type": "text", "text": "Answer the spoken question; use tools if needed."},
+                        {
+                            "type": "text",
+                            "text": "Answer the spoken question; use tools if needed.",
+                        },
                         audio_block(question_audio),
                     ]
                 )

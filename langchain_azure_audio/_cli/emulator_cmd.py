@@ -28,7 +28,9 @@ EPILOG = (
 def emulator(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8000, help="Port to bind (0: any free port)."),
-    api_key: str = typer.Option("emulator-key", help="Key clients must send in the api-key header."),
+    api_key: str = typer.Option(
+        "emulator-key", help="Key clients must send in the api-key header."
+    ),
     rules: str | None = typer.Option(None, help="JSON file of responder rules."),
     audio_expiry: float = typer.Option(3600.0, help="Lifetime of chat audio ids (s)."),
     preload: bool = typer.Option(True, help="Load the speech models at start-up."),

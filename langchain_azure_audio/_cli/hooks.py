@@ -17,8 +17,7 @@ from langchain_azure_audio.tools import (
     AzureSpeechToTextTool,
     AzureTextToSpeechTool,
 )
-from langchain_azure_audio.tools._audio_to_text import AudioToTextTool
-from langchain_azure_audio.tools._speech_plan import SpeechOptions
+from langchain_azure_audio.tools._speech_plan import SpeechOptions, SpeechPlan
 from langchain_azure_audio.tools._transcript_core import TranscriptionJob
 from langchain_azure_audio.tools._transcript_options import TranscriptOptions
 
@@ -45,10 +44,10 @@ class ProgressSpeechTool(AzureTextToSpeechTool):
         speed: float | None,
         instructions: str | None,
         audio_format: str | None,
-    ) -> tuple[SpeechOptions, list[str], str]:
+    ) -> SpeechPlan:
         plan = super()._plan(text, voice, speed, instructions, audio_format)
         if self._tracker is not None:
-            self._tracker.set_total(len(plan[1]))
+            self._tracker.set_total(len(plan.pieces))
         return plan
 
     def _request(self, text: str, opts: SpeechOptions, wire: str) -> dict[str, Any]:
@@ -58,31 +57,45 @@ class ProgressSpeechTool(AzureTextToSpeechTool):
         return super()._request(text, opts, wire)
 
 
-class _ChunkProgress(AudioToTextTool):
-    """Reports the chunks of a long recording as they are transcribed."""
+def _planned(tracker: Tracker | None, job: TranscriptionJob) -> TranscriptionJob:
+    if tracker is not None:
+        tracker.set_total(1 if job.whole else len(job.spans))
+    return job
+
+
+def _sent(tracker: Tracker | None, text: str) -> str:
+    if tracker is not None:
+        tracker.advance()
+    return text
+
+
+class ProgressTranscriptionTool(AzureSpeechToTextTool):
+    """:class:`AzureSpeechToTextTool` reporting the chunks of long audio as they are done."""
 
     _tracker: Tracker | None = PrivateAttr(default=None)
 
-    def track(self, tracker: Tracker | None) -> _ChunkProgress:
+    def track(self, tracker: Tracker | None) -> ProgressTranscriptionTool:
         self._tracker = tracker
         return self
 
     def _job(self, audio: AudioSource, options: TranscriptOptions) -> TranscriptionJob:
-        job = super()._job(audio, options)
-        if self._tracker is not None:
-            self._tracker.set_total(1 if job.whole else len(job.spans))
-        return job
+        return _planned(self._tracker, super()._job(audio, options))
 
     def _send(self, api: Any, body: dict[str, Any]) -> str:
-        text = super()._send(api, body)
-        if self._tracker is not None:
-            self._tracker.advance()
-        return text
+        return _sent(self._tracker, super()._send(api, body))
 
 
-class ProgressTranscriptionTool(_ChunkProgress, AzureSpeechToTextTool):
-    """:class:`AzureSpeechToTextTool` reporting chunks of long audio."""
+class ProgressTranslationTool(AzureAudioTranslationTool):
+    """:class:`AzureAudioTranslationTool` reporting the chunks of long audio as they are done."""
 
+    _tracker: Tracker | None = PrivateAttr(default=None)
 
-class ProgressTranslationTool(_ChunkProgress, AzureAudioTranslationTool):
-    """:class:`AzureAudioTranslationTool` reporting chunks of long audio."""
+    def track(self, tracker: Tracker | None) -> ProgressTranslationTool:
+        self._tracker = tracker
+        return self
+
+    def _job(self, audio: AudioSource, options: TranscriptOptions) -> TranscriptionJob:
+        return _planned(self._tracker, super()._job(audio, options))
+
+    def _send(self, api: Any, body: dict[str, Any]) -> str:
+        return _sent(self._tracker, super()._send(api, body))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
 from langchain_azure_audio.audio import atomic_write
-from langchain_azure_audio.tools._types import TRANSCRIPT_FORMATS, TranscriptionArtifact
+from langchain_azure_audio.tools._types import (
+    TRANSCRIPT_FORMATS,
+    TranscriptFormat,
+    TranscriptionArtifact,
+)
 
 from . import common as c
 from .batch_report import report_batch
@@ -172,12 +176,22 @@ def transcribe(
         with c.open_service(conn, {"transcription": (deployment, model)}) as service:
             tool = ProgressTranscriptionTool(  # options are checked here, before any request
                 **service.settings("transcription", deployment, model),
-                transcript_format=fmt,
+                transcript_format=cast("TranscriptFormat", fmt),
                 language=language,
                 prompt=prompt,
             )
-            _run(tool, "transcribe", inputs, fmt, out, {}, concurrency, overwrite, recursive,
-                 c.progress_enabled(progress))
+            _run(
+                tool,
+                "transcribe",
+                inputs,
+                fmt,
+                out,
+                {},
+                concurrency,
+                overwrite,
+                recursive,
+                c.progress_enabled(progress),
+            )
 
 
 def translate(
@@ -206,8 +220,18 @@ def translate(
         with c.open_service(conn, {"transcription": (deployment, model)}) as service:
             tool = ProgressTranslationTool(
                 **service.settings("transcription", deployment, model),
-                transcript_format=fmt,
+                transcript_format=cast("TranscriptFormat", fmt),
                 prompt=prompt,
             )
-            _run(tool, "translate", inputs, fmt, out, {}, concurrency,
-                 overwrite, recursive, c.progress_enabled(progress))
+            _run(
+                tool,
+                "translate",
+                inputs,
+                fmt,
+                out,
+                {},
+                concurrency,
+                overwrite,
+                recursive,
+                c.progress_enabled(progress),
+            )

@@ -102,7 +102,9 @@ def realtime(
                 agent.arun(frames, on_event=_show, response_timeout=response_timeout)
             )
         if not result.audio and not result.transcript:
-            raise c.fail("no answer came back (was there speech in the recording?).", c.EXIT_SERVICE)
+            raise c.fail(
+                "no answer came back (was there speech in the recording?).", c.EXIT_SERVICE
+            )
         typer.echo(result.transcript)
         if result.audio:
             atomic_write(out, result.wav())

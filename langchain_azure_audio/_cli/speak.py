@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
 from langchain_azure_audio.audio import atomic_write
-from langchain_azure_audio.tools._types import SPEECH_FORMATS
+from langchain_azure_audio.tools._types import SPEECH_FORMATS, SpeechFormat
 
 from . import common as c
 from .batch_report import report_batch
@@ -122,14 +122,15 @@ def speak(
             tool = ProgressSpeechTool(
                 **service.settings("speech", deployment, model),
                 voice=voice or "alloy",
-                audio_format=audio_format,
+                audio_format=cast("SpeechFormat", audio_format),
                 speed=1.0 if speed is None else speed,
                 instructions=instructions,
             )
             if content is None:
                 assert from_dir is not None
-                _speak_folder(tool, from_dir, out, audio_format, concurrency, overwrite,
-                              recursive, show)
+                _speak_folder(
+                    tool, from_dir, out, audio_format, concurrency, overwrite, recursive, show
+                )
                 return
             target = out or Path(f"speech.{audio_format}")
             with progress_bar(show, "speaking", unit="pieces") as bar:
