@@ -14,12 +14,28 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from langchain_azure_audio.errors import StreamInterruptedError
+from langchain_azure_audio.errors import (
+    AzureAudioError,
+    RateLimitError,
+    ServiceConnectionError,
+    ServiceUnavailableError,
+    StreamInterruptedError,
+)
 from langchain_azure_audio.realtime._state import _SessionCore, logger
 from langchain_azure_audio.realtime._transport import ConnectionLost, Transport
 from langchain_azure_audio.realtime.events import Reconnected, ServiceError
 
 __all__: list[str] = []
+
+_RETRYABLE = (
+    ConnectionLost,
+    OSError,
+    StreamInterruptedError,
+    ServiceConnectionError,
+    RateLimitError,
+    ServiceUnavailableError,
+)
+"""What a reconnect attempt retries after; a refused key or deployment fails at once (typed)."""
 
 
 class _ConnectionMixin(_SessionCore):
@@ -82,7 +98,7 @@ class _ConnectionMixin(_SessionCore):
                         return
                     try:
                         transport, _created = await self._open()
-                    except (ConnectionLost, OSError, StreamInterruptedError) as exc:
+                    except _RETRYABLE as exc:
                         last = exc
                         logger.warning("realtime reconnect attempt %d failed: %r", attempt, exc)
                         await asyncio.sleep(self._opts.reconnect_delay * 2 ** (attempt - 1))
@@ -116,15 +132,29 @@ class _ConnectionMixin(_SessionCore):
                     )
                     break
                 else:
-                    raise StreamInterruptedError(
-                        f"The realtime connection could not be re-established after "
-                        f"{self._opts.max_reconnect_attempts} attempts: {last!r}"
-                    ) from last
+                    raise self._reconnect_failed(reason, last)
             finally:
                 self._sends_open.set()
         resume = reason == "dropped" and was_active and not self._pending_tools()
         if resume or self._want_response:
             await self.request_response()
+
+    def _reconnect_failed(self, reason: str, last: BaseException | None) -> Exception:
+        """The typed error once every reconnect attempt failed (names the URL, no secrets)."""
+        url = self._opts.url or "the realtime endpoint"
+        why = "was dropped" if reason == "dropped" else "had to be renewed before its cap"
+        message = (
+            f"The realtime connection to {url} {why} and could not be re-established after "
+            f"{self._opts.max_reconnect_attempts} attempt(s)"
+            + (f": {type(last).__name__}: {last}" if last is not None else ".")
+        )
+        new: Exception
+        if isinstance(last, ServiceConnectionError):
+            new = type(last)(message, request=last.request, url=last.url)
+        else:
+            new = StreamInterruptedError(message)
+        new.__cause__ = last
+        return new
 
     def _abandon_response(self) -> None:
         """A dropped socket ends the active response: its calls still get answered."""
@@ -202,6 +232,6 @@ class _ConnectionMixin(_SessionCore):
             logger.info("renewing the realtime session before it expires")
             try:
                 await self._reconnect("renewal")
-            except StreamInterruptedError as exc:
+            except AzureAudioError as exc:  # typed: connection, refusal or a lost stream
                 self._failure = exc
                 self._queue.put_nowait(ServiceError(message=str(exc), code="renewal_failed"))

@@ -83,6 +83,8 @@ class SessionOptions:
     """Name of each response's run in LangChain callbacks and traces."""
     renew_poll_seconds: float = 1.0
     """Longest pause between two looks at the clock while waiting to renew."""
+    url: str | None = None
+    """The realtime URL (no query, no credentials), named in connection errors."""
 
 
 @dataclass

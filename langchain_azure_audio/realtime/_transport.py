@@ -21,16 +21,17 @@ import httpx2
 import openai
 
 from langchain_azure_audio import _json
-from langchain_azure_audio.errors import (
-    AuthenticationError,
-    AzureAudioServiceError,
-    BadRequestError,
-    DeploymentNotFoundError,
-    RateLimitError,
-    ServiceUnavailableError,
-)
+from langchain_azure_audio.errors import translate_error
 
-__all__ = ["ConnectionLost", "SdkTransport", "Transport", "TransportFactory", "open_sdk_transport"]
+__all__ = [
+    "ConnectionLost",
+    "SdkTransport",
+    "Transport",
+    "TransportFactory",
+    "open_sdk_transport",
+    "realtime_url",
+    "typed_connect_error",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -87,49 +88,63 @@ class SdkTransport:
             logger.debug("closing the realtime socket failed", exc_info=True)
 
 
-def _typed_handshake_error(exc: Exception, url: str) -> Exception:
-    """Map a refused WebSocket upgrade to the package's typed service errors."""
-    from websockets.exceptions import InvalidStatus
+def realtime_url(client: openai.AsyncOpenAI, deployment: str) -> str:
+    """The GA realtime URL a connect goes to, for messages: no query, no credentials.
 
-    if not isinstance(exc, InvalidStatus):
-        return exc
-    status = exc.response.status_code
-    headers = dict(exc.response.headers.raw_items())
-    body_bytes = bytes(exc.response.body or b"")
-    try:
-        body: Any = _json.loads(body_bytes) if body_bytes else None
-    except ValueError:
-        body = None
-    err = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(err, dict):
-        err = body if isinstance(body, dict) else {}
-    message = str(err.get("message") or body_bytes.decode(errors="replace") or f"HTTP {status}")
-    cls: type[AzureAudioServiceError]
-    if status in (401, 403):
-        cls = AuthenticationError
-    elif status == 404:
-        cls = DeploymentNotFoundError
-    elif status == 429:
-        cls = RateLimitError
-    elif status == 400:
-        cls = BadRequestError
-    elif status >= 500:
-        cls = ServiceUnavailableError
+    Example:
+        >>> c = openai.AsyncOpenAI(api_key="k", base_url="https://res.openai.azure.com/openai/v1")
+        >>> realtime_url(c, "gpt-realtime")
+        'wss://res.openai.azure.com/openai/v1/realtime'
+    """
+    base = str(getattr(client, "websocket_base_url", None) or client.base_url)
+    base = base.split("?", 1)[0].rstrip("/")
+    if base.startswith("http"):
+        base = "ws" + base[4:]
+    if "@" in base.split("://", 1)[-1].split("/", 1)[0]:  # user:password@host: drop the userinfo
+        scheme, rest = base.split("://", 1)
+        base = f"{scheme}://{rest.split('@', 1)[1]}"
+    return f"{base}/realtime"
+
+
+def typed_connect_error(exc: BaseException, url: str) -> BaseException:
+    """A failed WebSocket connect as the package's typed error (one translator: errors.py).
+
+    A refused upgrade (HTTP status) becomes the matching :class:`AzureAudioServiceError`
+    (401 :class:`AuthenticationError`, 404 :class:`DeploymentNotFoundError`, 429, 5xx...); an
+    unreachable host or a handshake that times out becomes :class:`ServiceConnectionError` /
+    :class:`ServiceTimeoutError` naming ``url``. Anything else is returned unchanged.
+    """
+    from websockets.exceptions import InvalidHandshake, InvalidStatus
+
+    request = httpx2.Request("GET", url)
+    new: BaseException
+    if isinstance(exc, InvalidStatus):
+        body_bytes = bytes(exc.response.body or b"")
+        try:
+            body: Any = _json.loads(body_bytes) if body_bytes else None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+            text = body_bytes.decode(errors="replace").strip()
+            body = {"error": {"message": text or f"HTTP {exc.response.status_code}"}}
+        response = httpx2.Response(
+            exc.response.status_code,
+            headers=list(exc.response.headers.raw_items()),
+            content=body_bytes,
+            request=request,
+        )
+        message = str(body["error"].get("message"))
+        new = openai.APIStatusError(message, response=response, body=body)
+    elif isinstance(exc, TimeoutError):
+        new = openai.APITimeoutError(request)
+    elif isinstance(exc, OSError | InvalidHandshake):
+        new = openai.APIConnectionError(request=request)
     else:
-        cls = AzureAudioServiceError
-    # The URL carries no secret (auth is in headers); keep only scheme, host and path.
-    safe_url = url.split("?", 1)[0]
-    response = httpx2.Response(
-        status,
-        headers=headers,
-        content=body_bytes,
-        request=httpx2.Request(
-            "GET", safe_url.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
-        ),
-    )
-    new = cls(message, response=response, body=body)
+        return exc
     new.__cause__ = exc
-    return new
+    typed = translate_error(new)
+    typed.__cause__ = exc
+    return typed
 
 
 async def open_sdk_transport(
@@ -149,12 +164,8 @@ async def open_sdk_transport(
     )
     try:
         connection = await manager.enter()
-    except openai.APIStatusError as exc:  # pragma: no cover - the SDK raises websockets' errors
-        from langchain_azure_audio.errors import from_openai_error
-
-        raise from_openai_error(exc) from exc
     except Exception as exc:
-        typed = _typed_handshake_error(exc, str(getattr(client, "websocket_base_url", "")))
+        typed = typed_connect_error(exc, realtime_url(client, deployment))
         if typed is exc:
             raise
         raise typed from exc

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Ma
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-import openai
 from langchain_core.callbacks import Callbacks
 from langchain_core.messages.ai import UsageMetadata, add_usage
 from langchain_core.tools import BaseTool
@@ -20,9 +19,18 @@ from pydantic import ConfigDict, Field, model_validator
 
 from langchain_azure_audio.audio import PCM16_SAMPLE_RATE, pcm16_to_wav
 from langchain_azure_audio.capabilities import ModelKind
-from langchain_azure_audio.errors import ConfigurationError, UnsupportedOptionError
+from langchain_azure_audio.errors import (
+    ConfigurationError,
+    UnsupportedOptionError,
+    service_errors,
+)
 from langchain_azure_audio.realtime._audio import ms_to_bytes
-from langchain_azure_audio.realtime._transport import Transport, open_sdk_transport
+from langchain_azure_audio.realtime._transport import (
+    Transport,
+    TransportFactory,
+    open_sdk_transport,
+    realtime_url,
+)
 from langchain_azure_audio.realtime.events import (
     InputTranscript,
     OutputAudio,
@@ -194,7 +202,8 @@ class RealtimeSettings(AzureAudioSettings):
                 "or pass azure_ad_token_provider=... / azure_credential=... for Microsoft Entra ID."
             )
 
-    def _transport_factory(self) -> Callable[[], Any]:
+    def _transport_factory(self) -> tuple[TransportFactory, str]:
+        """A connect function (fresh credentials each call) and the URL it goes to (no secrets)."""
         client, headers = self._v1_async_client()
         deployment = self._require_deployment()
 
@@ -203,7 +212,12 @@ class RealtimeSettings(AzureAudioSettings):
                 client, deployment, extra_headers=headers, open_timeout=self.open_timeout
             )
 
-        return connect
+        return connect, realtime_url(client, deployment)
+
+    def _session(self, options: SessionOptions) -> RealtimeSession:
+        connect, url = self._transport_factory()
+        options.url = url
+        return RealtimeSession(connect, options)
 
     def _base_session_config(
         self,
@@ -246,18 +260,14 @@ class RealtimeSettings(AzureAudioSettings):
                 option="expires_after_seconds",
                 value=expires_after_seconds,
             )
-        from langchain_azure_audio.errors import from_openai_error
-
         client, headers = self._v1_async_client()
         body = {"type": "realtime", "model": self._require_deployment(), **dict(session or {})}
-        try:
+        with service_errors():
             secret = await client.realtime.client_secrets.create(
                 session=body,  # type: ignore[arg-type]
                 expires_after={"anchor": "created_at", "seconds": expires_after_seconds},
                 extra_headers=headers,
             )
-        except openai.APIStatusError as exc:
-            raise from_openai_error(exc) from exc
         return ClientSecret(value=secret.value, expires_at=secret.expires_at)
 
 
@@ -439,7 +449,7 @@ class AzureRealtimeVoiceAgent(RealtimeSettings):
             AuthenticationError / DeploymentNotFoundError / ...: the service refused the
                 connection (typed, with its message).
         """
-        session = RealtimeSession(self._transport_factory(), self._session_options())
+        session = self._session(self._session_options())
         await session.start()
         try:
             yield session

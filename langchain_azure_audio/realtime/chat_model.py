@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mappin
 from typing import Any, Literal, TypeVar
 
 import httpx2
+import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -34,11 +35,9 @@ from langchain_azure_audio import _json
 from langchain_azure_audio.audio import block_bytes, pcm16_to_wav
 from langchain_azure_audio.errors import (
     AzureAudioServiceError,
-    BadRequestError,
-    RateLimitError,
-    ServiceUnavailableError,
     StreamInterruptedError,
     UnsupportedOptionError,
+    from_openai_error,
 )
 from langchain_azure_audio.messages import StreamAssembler, message_from_completion
 from langchain_azure_audio.realtime._audio import to_session_pcm16
@@ -52,7 +51,7 @@ from langchain_azure_audio.realtime.events import (
     ResponseDone,
     ServiceError,
 )
-from langchain_azure_audio.realtime.session import RealtimeSession, SessionOptions, chat_usage
+from langchain_azure_audio.realtime.session import SessionOptions, chat_usage
 
 __all__ = ["AzureRealtimeChatModel"]
 
@@ -292,7 +291,7 @@ class AzureRealtimeChatModel(BaseChatModel, RealtimeSettings):
         self, messages: Sequence[BaseMessage], kwargs: dict[str, Any]
     ) -> AsyncIterator[RealtimeEvent]:
         options, items, _modalities = self._options(messages, kwargs)
-        session = RealtimeSession(self._transport_factory(), options)
+        session = self._session(options)
         await session.start()
         try:
             for item in items:
@@ -314,7 +313,7 @@ class AzureRealtimeChatModel(BaseChatModel, RealtimeSettings):
                         f"No complete realtime reply within {self.response_timeout} s."
                     ) from None
                 if isinstance(event, ServiceError):
-                    raise _service_error(event)
+                    raise _service_error(event, options.url)
                 yield event
                 if isinstance(event, ResponseDone):
                     return
@@ -561,24 +560,23 @@ def _finish_reason(done: ResponseDone) -> str:
     return "length" if reason == "max_output_tokens" else str(reason or done.status)
 
 
-def _service_error(event: ServiceError) -> AzureAudioServiceError:
-    """A service ``error`` event during a one-shot call, as the matching typed error."""
+def _service_error(event: ServiceError, url: str | None) -> AzureAudioServiceError:
+    """A service ``error`` event during a one-shot call, as the matching typed error.
+
+    The event gets the HTTP status Azure would give the same error and goes through the
+    package's one translator (:func:`~langchain_azure_audio.errors.from_openai_error`).
+    """
     code = event.code or ""
-    cls: type[AzureAudioServiceError]
-    status = 400
     if code == "rate_limit_exceeded":
-        cls, status = RateLimitError, 429
+        status = 429
     elif event.error_type == "server_error":
-        cls, status = ServiceUnavailableError, 500
+        status = 500
     else:
-        cls = BadRequestError
+        status = 400
     body = {"error": {"message": event.message, "code": event.code, "type": event.error_type}}
-    response = httpx2.Response(
-        status,
-        json=body,
-        request=httpx2.Request("GET", "wss://realtime.invalid/openai/v1/realtime"),
-    )
-    return cls(event.message, response=response, body=body)
+    request = httpx2.Request("GET", url or "wss://realtime.invalid/openai/v1/realtime")
+    response = httpx2.Response(status, json=body, request=request)
+    return from_openai_error(openai.APIStatusError(event.message, response=response, body=body))
 
 
 def _run_sync(factory: Callable[[], Coroutine[Any, Any, _T]]) -> _T:

@@ -9,14 +9,21 @@ scrubbed like the HTTP cassettes (no keys, tokens or host names). Each line is o
     sent, and the credentials (``api-key`` or ``Authorization: Bearer``).
 ``{"server": {...}}``
     The server sends this event. ``"$silence:MS"`` in a string stands for MS milliseconds of
-    pcm16 silence (base64) and ``"${NAME}"`` for a test variable.
+    pcm16 silence (base64), ``"$zeros:N"`` for N bytes of it, and ``"${NAME}"`` for a test
+    variable.
 ``{"client": {...}}``
     The client must send an event matching this (a subset match; ``"<any>"`` matches any value).
     ``input_audio_buffer.append`` events are skipped (and counted) unless one is expected.
 ``{"drop": true}``
     The server cuts the TCP connection without a close frame.
+``{"close": {"code": 1000, "reason": "..."}}``
+    The server closes the connection with a close frame.
 ``{"wait_close": true}``
     The client must close this connection (nothing else may arrive before).
+
+Recorded transcripts (:mod:`tests.realtime.recorder`) start with a ``{"meta": {...}}`` line
+(source, the clock to replay at) and carry a time ``t`` on every step; the server ignores both
+(it never sleeps on recorded times: replays are as fast and deterministic as hand-written ones).
 
 Besides the script, the server enforces the protocol rules peers get wrong: a
 ``response.create`` while a response is active is answered with Azure's
@@ -47,15 +54,26 @@ TRANSCRIPTS = Path(__file__).parent / "transcripts"
 ANY = "<any>"
 _VAR = re.compile(r"\$\{(\w+)\}")
 _SILENCE = re.compile(r"^\$silence:(\d+)$")
+_ZEROS = re.compile(r"^\$zeros:(\d+)$")
 
 
 def silence_b64(ms: int) -> str:
     return base64.b64encode(b"\x00\x00" * (24 * ms)).decode()
 
 
-def load(name: str) -> list[dict[str, Any]]:
+def _lines(name: str) -> list[dict[str, Any]]:
     path = TRANSCRIPTS / name
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    """The steps of a transcript (without its meta line)."""
+    return [step for step in _lines(name) if "meta" not in step]
+
+
+def load_meta(name: str) -> dict[str, Any]:
+    """The meta line of a recorded transcript (``{}`` for a hand-written one)."""
+    return next((dict(s["meta"]) for s in _lines(name) if "meta" in s), {})
 
 
 def matches(expected: Any, actual: Any) -> bool:
@@ -110,6 +128,8 @@ class ReplayServer:
         self.failures: list[str] = []
         self.connections: list[ConnectionLog] = []
         self.refused = 0
+        self._checked = 0
+        self._asserted = False
         self._tasks: set[asyncio.Future[None]] = set()
         self._server: Server | None = None
         self.port = 0
@@ -132,11 +152,18 @@ class ReplayServer:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
-        self._server.close()
+        self._server.close(close_connections=False)  # let each script see its client leave
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._server.wait_closed(), 5)
+        late = self.failures[self._checked :]
+        if self._asserted and late and exc[0] is None:
+            raise AssertionError("after assert_ok():\n" + "\n".join(late))
 
     def assert_ok(self) -> None:
+        """Every scripted connection was played without a problem (a ``wait_close`` that is
+        still waiting counts as played; what it sees later is checked when the server exits)."""
+        self._checked = len(self.failures)
+        self._asserted = True
         done = sum(1 for c in self.connections if c.finished)
         problems = list(self.failures)
         if done < len(self.segments):
@@ -150,6 +177,9 @@ class ReplayServer:
             m = _SILENCE.match(value)
             if m:
                 return silence_b64(int(m.group(1)))
+            z = _ZEROS.match(value)
+            if z:
+                return base64.b64encode(bytes(int(z.group(1)))).decode()
             full = _VAR.fullmatch(value)
             if full:
                 return self.variables[full.group(1)]
@@ -252,16 +282,21 @@ class ReplayServer:
                             f"   got {json.dumps(got)[:300]}"
                         )
                         return
+                elif "close" in step:
+                    log.finished = True
+                    await ws.close(int(step["close"]["code"]), str(step["close"].get("reason", "")))
+                    return
                 elif step.get("drop"):
                     log.finished = True
                     ws.transport.abort()
                     return
                 elif step.get("wait_close"):
+                    log.finished = True
                     try:
                         got = await next_client(False)
                         self.failures.append(f"conn {index + 1}: expected close, got {got}")
                     except ConnectionClosed:
-                        log.finished = True
+                        pass
                     except asyncio.TimeoutError:
                         self.failures.append(f"conn {index + 1}: the client never closed")
                     return
@@ -325,3 +360,31 @@ class ReplayServer:
                     f"truncate at {end} ms: Audio content of {int(have)}ms is already shorter "
                     f"than {end}ms (or not positive)"
                 )
+
+
+def server_events(steps: Iterable[Mapping[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """The server events of one type in a transcript, in order (to derive expectations)."""
+    return [dict(s["server"]) for s in steps if s.get("server", {}).get("type") == kind]
+
+
+def expect_client(steps: list[dict[str, Any]], kind: str, **fields: Any) -> list[dict[str, Any]]:
+    """A copy of ``steps`` whose client steps of type ``kind`` expect ``fields`` instead."""
+    out = []
+    for step in steps:
+        if step.get("client", {}).get("type") == kind:
+            step = {**step, "client": {**step["client"], **fields}}
+        out.append(step)
+    return out
+
+
+def output_audio_bytes(steps: Iterable[Mapping[str, Any]]) -> int:
+    """Bytes of output audio the server sends in a transcript."""
+    total = 0
+    for event in server_events(steps, "response.output_audio.delta"):
+        delta = str(event["delta"])
+        z = _ZEROS.match(delta)
+        m = _SILENCE.match(delta)
+        total += (
+            int(z.group(1)) if z else 48 * int(m.group(1)) if m else len(base64.b64decode(delta))
+        )
+    return total
