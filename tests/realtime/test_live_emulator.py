@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import openai
 import pytest
 from langchain_core.tools import tool
 
 from langchain_azure_audio import AzureSpeechToTextTool
+from langchain_azure_audio.errors import (
+    AuthenticationError,
+    ServiceConnectionError,
+    UnsupportedOptionError,
+)
 from langchain_azure_audio.realtime import (
     AzureRealtimeChatModel,
     AzureRealtimeVoiceAgent,
@@ -174,3 +181,67 @@ async def test_chat_model_invoke_and_tool_calls(emu: Emulator) -> None:
     call = await bound.ainvoke("What is the weather in Paris?")
     assert call.tool_calls and call.tool_calls[0]["name"] == "get_weather"
     assert call.tool_calls[0]["args"] == {"city": "Paris"}
+
+
+async def test_client_secret_is_an_ephemeral_key_that_opens_a_session(emu: Emulator) -> None:
+    agent = agent_for(emu, instructions="From the key.")
+    now = time.time()
+    secret = await agent.acreate_client_secret(
+        expires_after_seconds=120, session={"instructions": "From the key."}
+    )
+    assert secret.value.startswith("ek_") and emu.api_key not in secret.value
+    assert now + 110 <= secret.expires_at <= time.time() + 121
+    # What a browser does with it: the key alone, as a Bearer token, opens a realtime session.
+    browser = AzureRealtimeVoiceAgent(
+        azure_endpoint=emu.endpoint,
+        azure_ad_token_provider=lambda: secret.value,
+        azure_deployment="gpt-realtime",
+        output_modalities=["text"],
+    )
+    async with browser.connect() as session:
+        await session.send_text("ping")
+        async for event in session.events():
+            if isinstance(event, ResponseDone):
+                break
+    assert event.transcript == "You said: ping"
+    with pytest.raises(UnsupportedOptionError):
+        await agent.acreate_client_secret(expires_after_seconds=5)
+
+
+async def test_client_secret_with_a_wrong_key_is_a_typed_authentication_error(
+    emu: Emulator,
+) -> None:
+    agent = agent_for(emu, api_key="not-the-key")
+    with pytest.raises(AuthenticationError) as info:
+        await agent.acreate_client_secret()
+    assert info.value.status_code == 401 and "not-the-key" not in str(info.value)
+
+
+async def test_unreachable_endpoint_is_a_connection_error_naming_the_ws_url() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    agent = AzureRealtimeVoiceAgent(
+        azure_endpoint=f"http://127.0.0.1:{port}", api_key="secret-key", open_timeout=5
+    )
+    with pytest.raises(ServiceConnectionError) as info:
+        async with agent.connect():
+            pass
+    assert info.value.url == f"ws://127.0.0.1:{port}/openai/v1/realtime"
+    assert info.value.url in str(info.value) and "secret-key" not in str(info.value)
+    assert isinstance(info.value, openai.APIConnectionError)
+
+
+async def test_a_reconnect_that_keeps_failing_is_a_typed_connection_error() -> None:
+    async with Emulator() as emu:
+        agent = agent_for(emu, output_modalities=["text"], reconnect_delay=0.01)
+        async with agent.connect() as session:
+            await asyncio.to_thread(emu.stop)  # the socket drops and nothing listens any more
+            with pytest.raises(ServiceConnectionError) as info:
+                async for _event in session.events():
+                    pass
+    message = str(info.value)
+    assert "could not be re-established after 3 attempt(s)" in message
+    assert f"{emu.ws_url}/realtime" in message and emu.api_key not in message
