@@ -142,12 +142,15 @@ class AzureAudioServiceError(AzureAudioError, openai.APIStatusError):
         code: The service's error code (``"content_filter"``, ``"DeploymentNotFound"``...).
         message: The service's own message.
         request_id: ``x-request-id`` / ``apim-request-id`` of the failed request, for support.
+        retry_after: Seconds the service asked to wait (``retry-after-ms`` or ``retry-after``;
+            429s and some 503s carry it), else ``None``.
     """
 
     def __init__(self, message: str, *, response: Any, body: object | None) -> None:
         openai.APIStatusError.__init__(self, message, response=response, body=body)
         headers = response.headers
         self.request_id = headers.get("x-request-id") or headers.get("apim-request-id")
+        self.retry_after = _retry_after_seconds(headers)
         err = _error_object(body)
         code = err.get("code")
         self.code = str(code) if code is not None else None
@@ -219,15 +222,7 @@ def _reply_filter_results(body: object | None) -> Mapping[str, Any]:
 
 
 class RateLimitError(AzureAudioServiceError, openai.RateLimitError):
-    """429 after the client's retries ran out.
-
-    Attributes:
-        retry_after: Seconds the service asked to wait (from ``retry-after-ms`` or ``retry-after``).
-    """
-
-    def __init__(self, message: str, *, response: Any, body: object | None) -> None:
-        super().__init__(message, response=response, body=body)
-        self.retry_after = _retry_after_seconds(response.headers)
+    """429 after the client's retries ran out (``retry_after`` says how long to wait)."""
 
 
 class ServiceUnavailableError(AzureAudioServiceError, openai.InternalServerError):

@@ -32,6 +32,7 @@ from langchain_azure_audio.emulator._http import (
 )
 from langchain_azure_audio.emulator.engines import Transcription
 from langchain_azure_audio.errors import AudioValidationError, UnsupportedOptionError
+from langchain_azure_audio.subtitles import render_srt, render_vtt
 
 __all__ = ["transcribe_upload"]
 
@@ -264,18 +265,8 @@ def _diarized(result: Transcription, usage: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _timestamp(seconds: float, sep: str) -> str:
-    ms = round(seconds * 1000)
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
 def _subtitles(result: Transcription, *, srt: bool) -> str:
-    sep = "," if srt else "."
-    blocks: list[str] = [] if srt else ["WEBVTT\n"]
-    for n, seg in enumerate(result.segments, start=1):
-        cue = f"{_timestamp(seg.start, sep)} --> {_timestamp(seg.end, sep)}\n{seg.text.strip()}\n"
-        blocks.append(f"{n}\n{cue}" if srt else cue)
-    return "\n".join(blocks) + ("\n" if blocks else "")
+    segments = [{"start": seg.start, "end": seg.end, "text": seg.text} for seg in result.segments]
+    if srt:
+        return render_srt(segments) + ("\n" if segments else "")
+    return render_vtt(segments) + "\n"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from langchain_azure_audio.tools._pcm import frame_energies
+from langchain_azure_audio.pcm import frame_energies
 
 __all__ = ["SILENCE_RMS", "ChunkSpan", "plan_chunks"]
 

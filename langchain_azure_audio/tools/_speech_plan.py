@@ -22,7 +22,7 @@ from langchain_azure_audio import _codecs
 from langchain_azure_audio.audio import PCM16_SAMPLE_RATE, pcm16_to_wav, wav_duration
 from langchain_azure_audio.capabilities import ModelCapabilities
 from langchain_azure_audio.errors import UnsupportedOptionError
-from langchain_azure_audio.tools._pcm import join_wav
+from langchain_azure_audio.pcm import join_wav
 from langchain_azure_audio.tools._text_split import split_text
 from langchain_azure_audio.tools._types import SPEECH_FORMATS
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from langchain_azure_audio.tools._chunking import ChunkSpan, plan_chunks
-from langchain_azure_audio.tools._pcm import join_wav, wav_to_pcm16
+from langchain_azure_audio.pcm import join_wav, wav_to_pcm16
 from langchain_azure_audio.tools._stitching import ChunkTranscript, merge_text, stitch
-from langchain_azure_audio.tools._subtitles import parse_subtitles, render_srt, render_vtt
+from langchain_azure_audio.subtitles import parse_subtitles, render_srt, render_vtt
 from langchain_azure_audio.tools._text_split import SentenceBuffer, split_text
 
 from .conftest import silence, tone, wav_of
