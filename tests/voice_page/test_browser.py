@@ -116,7 +116,7 @@ async def test_ask_hear_the_tool_answer_and_talk_over_it(
         assert stats["playedSamples"] > 24000
         assert stats["sentSamples"] > 24000 * 3
         assert not stats["errors"], stats["errors"]
-        assert not page.errors  # type: ignore[attr-defined]
+        assert not page.errors
 
         # Usage of the responses, with audio tokens both ways.
         await until(
@@ -180,7 +180,7 @@ async def test_phone_viewport_keyboard_and_labels(voice_page: ServedApp, tmp_pat
         assert await page.get_attribute("#talk", "aria-pressed") == "false"
         assert await page.evaluate("() => window.voicePage.state") == "idle"
         await page.screenshot(path=str(tmp_path / "phone-after.png"))
-        assert not page.errors  # type: ignore[attr-defined]
+        assert not page.errors
 
 
 async def test_a_16_khz_device_is_resampled_to_24_khz_and_understood(
