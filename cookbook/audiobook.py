@@ -39,12 +39,11 @@ from langchain_azure_audio.audio import PCM16_SAMPLE_RATE, atomic_write
 CHAPTER = """\
 Chapter One. The Lighthouse.
 
-The lighthouse stood at the end of a long stone pier. Every evening, Mara climbed its hundred
-steps to light the lamp.
+Every evening, Mara climbed the hundred steps of the lighthouse to light the lamp.
 
-One night the lamp would not light. The sea was dark, and a small boat was coming home.
+One night the lamp would not light, and a small boat was coming home.
 
-Mara took her lantern to the top of the tower and held it high until the boat was safe.
+Mara held her lantern high until the boat was safe.
 """
 
 PAUSE_SECONDS = 0.6  # silence between paragraphs
