@@ -101,6 +101,7 @@ async def test_ask_hear_the_tool_answer_and_talk_over_it(
         # The server truncated the answer where the page said playback was (the page reports
         # progress every ~20 ms; the stop lands one event round trip after the server's cut).
         end_ms = interruption["audioEndMs"]
+        print(f"barge-in: page stopped at {played_ms:.0f} ms, server truncated at {end_ms} ms")
         assert end_ms is not None and end_ms <= played_ms + 1, (end_ms, played_ms)
         assert played_ms - end_ms < 750, (end_ms, played_ms)
         # Playback stays stopped: nothing more of the cut answer is played.
