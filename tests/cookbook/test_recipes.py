@@ -97,8 +97,11 @@ def runs(
     ]
     base = tmp_path_factory.mktemp("cookbook")
     workers = max(2, min(4, os.cpu_count() or 2))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         yield {r: pool.submit(run_recipe, r, base / r) for r in dict.fromkeys(selected)}
+    finally:  # after a failure with -x, recipes that have not started yet never start
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- looking at what they wrote ------------------------------------------------------------------
@@ -344,6 +347,28 @@ def test_every_recipe_has_a_check() -> None:
 def test_recipe(recipe: str, runs: dict[str, Future[Run]], hear: Callable[[Path], str]) -> None:
     run = runs[recipe].result(timeout=TIMEOUT * len(RECIPES)).ok()
     CHECKS[recipe](run, hear)
+
+
+NOTEBOOKS = [r for r in RECIPES if "format_name: percent" in (COOKBOOK / f"{r}.py").read_text()]
+
+
+@pytest.mark.parametrize("recipe", NOTEBOOKS)
+def test_recipe_opens_as_a_notebook(recipe: str) -> None:
+    """jupytext "percent" format: a header, markdown cells and code cells (``# %%``)."""
+    source = (COOKBOOK / f"{recipe}.py").read_text(encoding="utf-8")
+    assert source.startswith("# ---\n# jupyter:")
+    cells = re.findall(r"^# %%(.*)$", source, flags=re.MULTILINE)
+    assert "" in cells and " [markdown]" in cells, cells
+
+
+def test_default_output_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(COOKBOOK))
+    import _common
+
+    parser = _common.recipe_parser("A recipe.\n\nMore.", "some_recipe")
+    assert parser.parse_args([]).out == Path("cookbook-output") / "some_recipe"
+    assert parser.parse_args(["--out", "x"]).out == Path("x")
+    assert parser.description == "A recipe."
 
 
 def test_recipe_subprocesses_cannot_leave_loopback(tmp_path: Path) -> None:
