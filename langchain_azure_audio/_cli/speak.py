@@ -31,11 +31,13 @@ EPILOG = (
 
 
 def _format_of(fmt: str | None, out: Path | None) -> str:
+    suffix = out.suffix.lstrip(".").lower() if out is not None else ""
     if fmt is not None:
         if fmt not in SPEECH_FORMATS:
             raise c.fail(f"unknown --format {fmt!r}; use one of: {', '.join(SPEECH_FORMATS)}.")
+        if suffix in SPEECH_FORMATS and suffix != fmt:
+            raise c.fail(f"--format {fmt} does not match --out {out} (a .{suffix} file).")
         return fmt
-    suffix = out.suffix.lstrip(".").lower() if out is not None else ""
     return suffix if suffix in SPEECH_FORMATS else "mp3"
 
 

@@ -72,6 +72,8 @@ def test_bad_input_exits_2(cli: Run, tmp_path: Path) -> None:
     assert nothing.exit_code == 2
     speak_fmt = cli("speak", "Hi", "--format", "mp4", *common)
     assert speak_fmt.exit_code == 2 and "mp3" in speak_fmt.stderr
+    clash = cli("speak", "Hi", "--format", "mp3", "--out", str(tmp_path / "a.wav"), *common)
+    assert clash.exit_code == 2 and "a.wav" in clash.stderr
 
 
 def _closed_port() -> int:
