@@ -11,12 +11,12 @@ import asyncio
 import contextlib
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, Literal
 
 import openai
-from langchain_core.tools import BaseTool
+from langchain_core.tools import BaseTool, ToolException
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_azure_audio.capabilities import (
@@ -58,6 +58,9 @@ class AudioToTextTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    """In a tool call, a refused argument (missing or unreadable file, bad language...) becomes
+    an error ``ToolMessage`` the model can act on; ``False`` makes it raise. Direct calls raise."""
     """LangChain's tool output mode; the transcript's format is ``transcript_format``."""
 
     transcript_format: TranscriptFormat = "json"

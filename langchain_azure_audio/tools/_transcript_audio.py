@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from langchain_azure_audio import _codecs
 from langchain_azure_audio.audio import check_audio_header, pcm16_to_wav, sniff_format
 from langchain_azure_audio.errors import AudioValidationError
-from langchain_azure_audio.tools._chunking import ChunkSpan, plan_chunks
 from langchain_azure_audio.pcm import wav_to_pcm16
+from langchain_azure_audio.tools._chunking import ChunkSpan, plan_chunks
 
 __all__ = ["WHISPER_RATE", "ChunkLimits", "PreparedAudio", "prepare_audio"]
 

@@ -11,9 +11,9 @@ import json
 from typing import Any
 
 from langchain_azure_audio.errors import AzureAudioError
+from langchain_azure_audio.subtitles import parse_subtitles, render_srt, render_vtt
 from langchain_azure_audio.tools._chunking import ChunkSpan
 from langchain_azure_audio.tools._stitching import ChunkTranscript, StitchedTranscript
-from langchain_azure_audio.subtitles import parse_subtitles, render_srt, render_vtt
 from langchain_azure_audio.tools._types import TranscriptionArtifact
 
 __all__ = ["artifact_from_chunks", "artifact_from_response", "chunk_transcript"]

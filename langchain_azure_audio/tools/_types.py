@@ -7,9 +7,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 __all__ = [
     "SPEECH_FORMATS",
@@ -82,6 +83,28 @@ class SpeechInput(LegacySpeechInput):
     instructions: str | None = Field(
         default=None,
         description="How to speak: tone, emotion, pace or accent, e.g. 'Speak warmly and slowly'.",
+    )
+
+
+def speech_input_for(
+    base: type[LegacySpeechInput], voices: Iterable[str], default_voice: str
+) -> type[LegacySpeechInput]:
+    """``base`` with ``voice`` an enum of the deployment family's voices, so the model sees
+    exactly what it may choose (a wrong one is still refused, as an error it can fix)."""
+    allowed = tuple(sorted(voices))
+    voice_type: Any = Literal[allowed] | None
+    return create_model(
+        base.__name__,
+        __base__=base,
+        __doc__=base.__doc__,
+        voice=(
+            voice_type,
+            Field(
+                default=None,
+                description=f"Voice to speak with, one of: {', '.join(allowed)}. Omit for the "
+                f"default voice ({default_voice}).",
+            ),
+        ),
     )
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, ClassVar, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
-from langchain_core.tools import BaseTool
+from langchain_core.tools import BaseTool, ToolException
 from langchain_core.tools.base import ArgsSchema
 from pydantic import ConfigDict, Field, model_validator
 
@@ -21,7 +21,7 @@ from langchain_azure_audio.audio import mime_for_format
 from langchain_azure_audio.capabilities import MAX_SPEECH_INPUT_CHARS, ModelKind
 from langchain_azure_audio.errors import service_errors
 from langchain_azure_audio.settings import AzureAudioSettings
-from langchain_azure_audio.tools._common import TypedArgsMixin, write_output
+from langchain_azure_audio.tools._common import TypedArgsMixin, model_errors, write_output
 from langchain_azure_audio.tools._speech_plan import (
     SpeechOptions,
     SpeechPlan,
@@ -44,6 +44,7 @@ from langchain_azure_audio.tools._types import (
     SpeechArtifact,
     SpeechFormat,
     SpeechInput,
+    speech_input_for,
 )
 
 __all__ = ["AzureTextToSpeechTool", "SpeechArtifact", "SpeechInput"]
@@ -120,6 +121,9 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
     )
     args_schema: ArgsSchema | None = SpeechInput
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    """In a tool call, a refused argument (wrong voice, speed...) becomes an error
+    ``ToolMessage`` the model can act on; ``False`` makes it raise. Direct calls always raise."""
 
     voice: str = "alloy"
     audio_format: SpeechFormat = "mp3"
@@ -154,8 +158,11 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         caps = self._resolve_model()
         if caps is not None:
             self.check_options()
-            if not caps.supports_instructions and self.args_schema is SpeechInput:
-                self.args_schema = LegacySpeechInput
+            if self.args_schema is SpeechInput:
+                base = SpeechInput if caps.supports_instructions else LegacySpeechInput
+                self.args_schema = speech_input_for(
+                    base, caps.voices | set(self.extra_voices), self.voice
+                )
         self._clients = self._build_clients()
         return self
 
@@ -297,8 +304,9 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         instructions: str | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, SpeechArtifact]:
-        plan = self._plan(text, voice, speed, instructions, None)
-        return self._result(text, plan, self._synthesize(plan))
+        with model_errors():
+            plan = self._plan(text, voice, speed, instructions, None)
+            return self._result(text, plan, self._synthesize(plan))
 
     async def _arun(
         self,
@@ -308,9 +316,10 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         instructions: str | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, SpeechArtifact]:
-        plan = self._plan(text, voice, speed, instructions, None)
-        spoken = await self._asynthesize(plan)
-        return await asyncio.to_thread(self._result, text, plan, spoken)
+        with model_errors():
+            plan = self._plan(text, voice, speed, instructions, None)
+            spoken = await self._asynthesize(plan)
+            return await asyncio.to_thread(self._result, text, plan, spoken)
 
     # -- streaming -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from langchain_core.tools.base import ArgsSchema
 
 from langchain_azure_audio.sources import AudioSource
 from langchain_azure_audio.tools._audio_to_text import AudioToTextTool
+from langchain_azure_audio.tools._common import model_errors
 from langchain_azure_audio.tools._transcript_options import TranscriptOptions
 from langchain_azure_audio.tools._types import (
     TranscriptFormat,
@@ -142,7 +143,8 @@ class AzureSpeechToTextTool(AudioToTextTool):
         prompt: str | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, TranscriptionArtifact]:
-        artifact = self.transcribe(audio, language=language, prompt=prompt)
+        with model_errors():
+            artifact = self.transcribe(audio, language=language, prompt=prompt)
         return self._summary(artifact), artifact
 
     async def _arun(
@@ -152,5 +154,6 @@ class AzureSpeechToTextTool(AudioToTextTool):
         prompt: str | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, TranscriptionArtifact]:
-        artifact = await self.atranscribe(audio, language=language, prompt=prompt)
+        with model_errors():
+            artifact = await self.atranscribe(audio, language=language, prompt=prompt)
         return self._summary(artifact), artifact

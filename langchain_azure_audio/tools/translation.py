@@ -11,6 +11,7 @@ from langchain_azure_audio.capabilities import ModelCapabilities
 from langchain_azure_audio.errors import UnsupportedOptionError
 from langchain_azure_audio.sources import AudioSource
 from langchain_azure_audio.tools._audio_to_text import AudioToTextTool
+from langchain_azure_audio.tools._common import model_errors
 from langchain_azure_audio.tools._transcript_core import Endpoint
 from langchain_azure_audio.tools._types import (
     TranscriptFormat,
@@ -87,7 +88,8 @@ class AzureAudioTranslationTool(AudioToTextTool):
         prompt: str | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, TranscriptionArtifact]:
-        artifact = self.translate(audio, prompt=prompt)
+        with model_errors():
+            artifact = self.translate(audio, prompt=prompt)
         return self._summary(artifact), artifact
 
     async def _arun(
@@ -96,5 +98,6 @@ class AzureAudioTranslationTool(AudioToTextTool):
         prompt: str | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, TranscriptionArtifact]:
-        artifact = await self.atranslate(audio, prompt=prompt)
+        with model_errors():
+            artifact = await self.atranslate(audio, prompt=prompt)
         return self._summary(artifact), artifact

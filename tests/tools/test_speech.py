@@ -88,10 +88,26 @@ def test_schema_hides_instructions_for_tts1(
         "instructions" not in make_tts(rec, azure_deployment="tts-1").tool_call_schema.model_fields
     )
     mini = make_tts(rec, azure_deployment="gpt-4o-mini-tts")
-    assert mini.args_schema is SpeechInput
+    assert isinstance(mini.args_schema, type) and issubclass(mini.args_schema, SpeechInput)
     props = mini.tool_call_schema.model_json_schema()["properties"]
     assert set(props) == {"text", "voice", "speed", "instructions"}
     assert all(p.get("description") for p in props.values())
+
+
+def test_schema_lists_the_familys_voices_as_an_enum(
+    mock_azure: Callable[..., Recorder], make_tts: MakeTts
+) -> None:
+    """The model sees exactly the voices the deployment speaks (tts-1 has no marin)."""
+
+    def voices(tool: Any) -> list[str]:
+        voice = tool.tool_call_schema.model_json_schema()["properties"]["voice"]
+        return next(o["enum"] for o in voice["anyOf"] if "enum" in o)
+
+    rec = mock_azure()
+    tts1 = voices(make_tts(rec, azure_deployment="tts-1"))
+    assert "onyx" in tts1 and "marin" not in tts1
+    mini = voices(make_tts(rec, azure_deployment="gpt-4o-mini-tts", extra_voices=["aurora"]))
+    assert {"marin", "cedar", "aurora"} <= set(mini)
 
 
 @pytest.mark.parametrize(
