@@ -70,7 +70,7 @@ _FILTERS = {
 
 
 def _pcm(n: int, salt: int) -> bytes:
-    rng = random.Random(SEED + salt)
+    rng = random.Random(SEED + salt)  # noqa: S311 - repeatable test audio, not secrets
     return rng.randbytes(n)
 
 
@@ -382,7 +382,8 @@ class StandIn:
         deadline = time.monotonic() + timeout
         for _ in range(int(timeout / 0.05) + 1):
             try:
-                with urllib.request.urlopen(self.url + "/health", timeout=2) as resp:
+                # The stand-in's own loopback http:// URL.
+                with urllib.request.urlopen(self.url + "/health", timeout=2) as resp:  # noqa: S310
                     if resp.status == 200:
                         return
             except (urllib.error.URLError, OSError):

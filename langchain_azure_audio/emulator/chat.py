@@ -167,15 +167,15 @@ async def _read_messages(ctx: RequestContext, messages: Any) -> _Prompt:
             )
         for j, part in enumerate(content):
             param = f"messages[{i}].content[{j}]"
-            kind = part.get("type") if isinstance(part, Mapping) else None
+            if not isinstance(part, Mapping):
+                raise invalid("Each content part must be an object.", param)
+            kind = part.get("type")
             if kind in ("text", "input_text"):
-                assert isinstance(part, Mapping)
                 text = str(part.get("text", ""))
                 prompt.text_tokens += text_tokens(text)
                 if i == last_user and text:
                     prompt.heard_parts.append(text)
             elif kind == "input_audio" and role == "user":
-                assert isinstance(part, Mapping)
                 raw = _decode_input_audio(part, param, ctx)
                 try:
                     pcm, _ = await run_in_threadpool(decode_to_pcm16, raw, sample_rate=_STT_RATE)

@@ -1465,7 +1465,8 @@ _API_VERSION_401 = {
 }
 
 
-def _resolve(state: EmulatorState, deployment: str | None) -> tuple[str, ModelCapabilities]:
+def _resolve(state: EmulatorState, deployment: str | None) -> tuple[str, str, ModelCapabilities]:
+    """Deployment, model and capabilities of a realtime deployment (else an Azure error)."""
     if not deployment:
         raise invalid("Missing required parameter: 'model' (the deployment name).", "model")
     model = state.config.deployments.get(deployment)
@@ -1484,7 +1485,7 @@ def _resolve(state: EmulatorState, deployment: str | None) -> tuple[str, ModelCa
     caps = resolve_model(model)
     if caps.kind != "realtime":
         raise operation_not_supported("realtime", model)
-    return model, caps
+    return deployment, model, caps
 
 
 def _subprotocol_key(ws: WebSocket) -> str | None:
@@ -1519,8 +1520,7 @@ async def realtime_socket(ws: WebSocket) -> None:
         deployment = ws.query_params.get("model") or (
             str(secret.session.get("model")) if secret is not None else None
         )
-        model, caps = _resolve(state, deployment)
-        assert deployment is not None
+        deployment, model, caps = _resolve(state, deployment)
         fault_spec = ws.headers.get(FAULT_HEADER)
         try:
             fault = parse_fault(fault_spec) if fault_spec else None
@@ -1590,8 +1590,7 @@ async def client_secrets(request: Request) -> Response:
         if not isinstance(patch, dict):
             raise invalid("Invalid 'session': expected an object.", "session")
         deployment = patch.get("model") if isinstance(patch.get("model"), str) else None
-        _, caps = _resolve(state, deployment)
-        assert deployment is not None
+        deployment, _, caps = _resolve(state, deployment)
         try:
             session = merge_session(
                 _default_session(deployment),

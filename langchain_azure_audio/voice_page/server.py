@@ -157,7 +157,7 @@ def serve(
         title=title,
         **agent_kwargs,
     ) as app:
-        print_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+        print_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
         logger.warning("Voice page: %s", print_url)
         uvicorn.run(app, host=host, port=port, log_level="info", ws="websockets-sansio")
 

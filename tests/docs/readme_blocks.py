@@ -89,7 +89,7 @@ def run_blocks(
         # Tracebacks show the (substituted) line text, under the Markdown file's name.
         linecache.cache[block.path] = (len(source), None, source.splitlines(True), block.path)
         try:
-            exec(compile(source, block.path, "exec"), namespace)
+            exec(compile(source, block.path, "exec"), namespace)  # noqa: S102 - README is the code under test
         except Exception as exc:
             outcomes.append(Outcome(block, exc, traceback.format_exc()))
         else:

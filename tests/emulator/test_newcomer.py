@@ -42,7 +42,7 @@ def test_parse_deployments() -> None:
         "c": "tts-1",
     }
     for bad in (["a"], ["=gpt-audio"], ["a="], ["a=tts-1", "a=whisper"]):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError):  # noqa: PT011 - each malformed mapping is refused
             parse_deployments(bad)
 
 
@@ -59,7 +59,7 @@ def test_config_names_unknown_model_plainly() -> None:
     with pytest.raises(ValueError, match="Deployment 'x' names an unknown model 'nope'") as info:
         EmulatorConfig(deployments={"x": "nope"})
     assert "validate_options" not in str(info.value)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011 - an empty mapping is refused
         EmulatorConfig(deployments={})
 
 

@@ -41,7 +41,7 @@ def test_stop_releases_port() -> None:
 def test_config_validation() -> None:
     with pytest.raises(UnsupportedOptionError):
         EmulatorConfig(deployments={"x": "not-a-model"})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011 - a zero expiry is refused
         EmulatorConfig(audio_expiry_seconds=0)
 
 

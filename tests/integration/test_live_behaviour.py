@@ -62,7 +62,7 @@ async def test_cut_stream_raises_instead_of_returning_a_partial_reply(
     emu: Emulator, use_async: bool
 ) -> None:
     model = emu.chat_model(default_headers={"x-emulator-fault": "cut_stream"}, max_retries=0)
-    with pytest.raises(StreamInterruptedError):
+    with pytest.raises(StreamInterruptedError):  # noqa: PT012 - raised while iterating
         if use_async:
             async for _ in model.astream("Tell me something long."):
                 pass

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from langchain_azure_audio.tools._chunking import ChunkSpan, plan_chunks
 from langchain_azure_audio.pcm import join_wav, wav_to_pcm16
-from langchain_azure_audio.tools._stitching import ChunkTranscript, merge_text, stitch
 from langchain_azure_audio.subtitles import parse_subtitles, render_srt, render_vtt
+from langchain_azure_audio.tools._chunking import ChunkSpan, plan_chunks
+from langchain_azure_audio.tools._stitching import ChunkTranscript, merge_text, stitch
 from langchain_azure_audio.tools._text_split import SentenceBuffer, split_text
 
 from .conftest import silence, tone, wav_of
@@ -162,5 +162,5 @@ def test_subtitles_render_and_parse() -> None:
 
 @pytest.mark.parametrize("bad", [0, -1])
 def test_plan_rejects_bad_length(bad: float) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011 - a non-positive length is refused
         plan_chunks(tone(1), 16000, max_seconds=bad)

@@ -308,7 +308,7 @@ def test_api_key_not_in_exception_messages(azure: FakeAzure, make_model, status,
 
 
 def test_api_key_not_in_configuration_errors(azure: FakeAzure, make_model) -> None:
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match="no-such-voice") as info:
         make_model(voice="no-such-voice")
     assert API_KEY not in str(info.value)
 

@@ -101,7 +101,7 @@ def test_tool_choice_unknown_name_refused(azure: FakeAzure, make_model) -> None:
 
 
 def test_tool_choice_true_needs_one_tool(make_model) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="exactly one tool"):
         make_model().bind_tools([get_weather, get_time], tool_choice=True)
 
 
@@ -220,7 +220,7 @@ def test_json_mode(azure: FakeAzure, make_model) -> None:
 
 
 def test_structured_output_unknown_method(make_model) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="xml"):
         make_model().with_structured_output(Answer, method="xml")
 
 
