@@ -154,7 +154,7 @@ class TranscriptRecorder:
                     await ws.send(raw)
             except ConnectionClosed:
                 pass
-            rcvd = upstream.close_rcvd
+            rcvd = upstream.protocol.close_rcvd
             if rcvd is None:
                 conn.steps.append({"drop": True, "t": self._t()})
                 ws.transport.abort()

@@ -68,7 +68,7 @@ class TestAzureRealtimeChatModelStandardLive(ChatModelIntegrationTests):
         return True
 
     @property
-    def supported_usage_metadata_details(self) -> dict[str, Any]:
+    def supported_usage_metadata_details(self) -> dict[Any, Any]:
         return {"invoke": ["audio_input", "audio_output"], "stream": ["audio_input"]}
 
     @property
