@@ -35,6 +35,10 @@ def _register() -> None:
     app.command(epilog=chat.EPILOG)(chat.chat)
     app.command(epilog=realtime.EPILOG)(realtime.realtime)
     app.command(epilog=demo.EPILOG)(demo.demo)
+    # The voice page imports Starlette lazily: the command exists without the voice-page extra.
+    from langchain_azure_audio.voice_page import voice_agent
+
+    app.command("voice-agent")(voice_agent)
     try:
         from . import emulator_cmd
     except ImportError as exc:  # the emulator extra is not installed

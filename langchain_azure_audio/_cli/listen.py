@@ -8,6 +8,7 @@ from typing import Annotated, Any, cast
 import typer
 
 from langchain_azure_audio.audio import atomic_write
+from langchain_azure_audio.tools import AzureAudioTranslationTool, AzureSpeechToTextTool
 from langchain_azure_audio.tools._types import (
     TRANSCRIPT_FORMATS,
     TranscriptFormat,
@@ -16,7 +17,7 @@ from langchain_azure_audio.tools._types import (
 
 from . import common as c
 from .batch_report import report_batch
-from .hooks import ProgressTranscriptionTool, ProgressTranslationTool
+from .hooks import track
 from .progress import progress_bar
 
 SUFFIX = {"text": ".txt", "srt": ".srt", "vtt": ".vtt", "json": ".json", "verbose_json": ".json"}
@@ -99,7 +100,7 @@ def _run(
     if single:
         src = inputs[0]
         with progress_bar(show, src.name, unit="chunks") as bar:
-            artifact = getattr(tool.track(bar), call)(src, transcript_format=fmt, **options)
+            artifact = getattr(track(tool, bar), call)(src, transcript_format=fmt, **options)
             bar.finish()
         text = document(artifact, fmt)
         if out is None:
@@ -174,7 +175,7 @@ def transcribe(
     with c.cli_errors(debug):
         _check_inputs(inputs, fmt)
         with c.open_service(conn, {"transcription": (deployment, model)}) as service:
-            tool = ProgressTranscriptionTool(  # options are checked here, before any request
+            tool = AzureSpeechToTextTool(  # options are checked here, before any request
                 **service.settings("transcription", deployment, model),
                 transcript_format=cast("TranscriptFormat", fmt),
                 language=language,
@@ -218,7 +219,7 @@ def translate(
     with c.cli_errors(debug):
         _check_inputs(inputs, fmt)
         with c.open_service(conn, {"transcription": (deployment, model)}) as service:
-            tool = ProgressTranslationTool(
+            tool = AzureAudioTranslationTool(
                 **service.settings("transcription", deployment, model),
                 transcript_format=cast("TranscriptFormat", fmt),
                 prompt=prompt,

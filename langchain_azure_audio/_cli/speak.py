@@ -10,11 +10,12 @@ from typing import Annotated, cast
 import typer
 
 from langchain_azure_audio.audio import atomic_write
+from langchain_azure_audio.tools import AzureTextToSpeechTool
 from langchain_azure_audio.tools._types import SPEECH_FORMATS, SpeechFormat
 
 from . import common as c
 from .batch_report import report_batch
-from .hooks import ProgressSpeechTool
+from .hooks import track
 from .progress import progress_bar
 
 EPILOG = (
@@ -112,7 +113,7 @@ def speak(
     show = c.progress_enabled(progress)
     with c.cli_errors(debug):
         audio_format = _format_of(fmt, None if from_dir is not None else out)
-        content = None
+        content = ""
         if from_dir is not None:
             if text is not None or file is not None:
                 raise c.fail("--from-dir takes no text argument and no --file.")
@@ -121,29 +122,28 @@ def speak(
         else:
             content = _read_input(text, file)
         with c.open_service(conn, {"speech": (deployment, model)}) as service:
-            tool = ProgressSpeechTool(
+            tool = AzureTextToSpeechTool(
                 **service.settings("speech", deployment, model),
                 voice=voice or "alloy",
                 audio_format=cast("SpeechFormat", audio_format),
                 speed=1.0 if speed is None else speed,
                 instructions=instructions,
             )
-            if content is None:
-                assert from_dir is not None
+            if from_dir is not None:
                 _speak_folder(
                     tool, from_dir, out, audio_format, concurrency, overwrite, recursive, show
                 )
                 return
             target = out or Path(f"speech.{audio_format}")
             with progress_bar(show, "speaking", unit="pieces") as bar:
-                data = tool.track(bar).synthesize(content)
+                data = track(tool, bar).synthesize(content)
                 bar.finish()
             atomic_write(target, data)
         c.info(f"wrote {target} ({len(data)} bytes, {audio_format})")
 
 
 def _speak_folder(
-    tool: ProgressSpeechTool,
+    tool: AzureTextToSpeechTool,
     folder: Path,
     out: Path | None,
     audio_format: str,

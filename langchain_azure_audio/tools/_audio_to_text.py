@@ -28,7 +28,7 @@ from langchain_azure_audio.errors import AzureAudioError, ConfigurationError, se
 from langchain_azure_audio.settings import AzureAudioSettings
 from langchain_azure_audio.sources import AudioSource, SourcePolicy, load_audio
 from langchain_azure_audio.tools._chunking import ChunkSpan
-from langchain_azure_audio.tools._common import TypedArgsMixin
+from langchain_azure_audio.tools._common import Progress, ProgressCallback, TypedArgsMixin
 from langchain_azure_audio.tools._stitching import ChunkTranscript
 from langchain_azure_audio.tools._transcript_audio import ChunkLimits, prepare_audio
 from langchain_azure_audio.tools._transcript_core import Endpoint, TranscriptionJob
@@ -58,6 +58,8 @@ class AudioToTextTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    on_progress: ProgressCallback | None = Field(default=None, exclude=True, repr=False)
+    """Called as ``on_progress(done, total)`` when the audio is planned and after each chunk."""
     handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
     """In a tool call, a refused argument (missing or unreadable file, bad language...) becomes
     an error ``ToolMessage`` the model can act on; ``False`` makes it raise. Direct calls raise."""
@@ -189,8 +191,11 @@ class AudioToTextTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         if job.sdk_max_retries is not None:
             client = client.with_options(max_retries=job.sdk_max_retries)
         api = getattr(client.audio, job.endpoint)
+        progress = Progress(self.on_progress, 1 if job.whole else len(job.spans))
         if job.whole:
-            return job.read_whole(self._send(api, job.whole_request()))
+            artifact = job.read_whole(self._send(api, job.whole_request()))
+            progress.step()
+            return artifact
 
         def one(span: ChunkSpan, previous: str) -> ChunkTranscript:
             body, attempts = job.chunk_request(span, previous), job.attempts(span)
@@ -200,7 +205,9 @@ class AudioToTextTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
                 except _FAILURES as exc:
                     time.sleep(attempts.failed(exc))
                 else:
-                    return job.read_chunk(span, raw)
+                    part = job.read_chunk(span, raw)
+                    progress.step()
+                    return part
 
         if job.concurrent:
             with ThreadPoolExecutor(max_workers=self.max_concurrency) as pool:
@@ -225,8 +232,11 @@ class AudioToTextTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
         if job.sdk_max_retries is not None:
             client = client.with_options(max_retries=job.sdk_max_retries)
         api = getattr(client.audio, job.endpoint)
+        progress = Progress(self.on_progress, 1 if job.whole else len(job.spans))
         if job.whole:
-            return job.read_whole(await self._asend(api, job.whole_request()))
+            artifact = job.read_whole(await self._asend(api, job.whole_request()))
+            progress.step()
+            return artifact
         limit = asyncio.Semaphore(self.max_concurrency)
 
         async def one(span: ChunkSpan, previous: str) -> ChunkTranscript:
@@ -238,7 +248,9 @@ class AudioToTextTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
                 except _FAILURES as exc:
                     await asyncio.sleep(attempts.failed(exc))
                 else:
-                    return job.read_chunk(span, raw)
+                    part = job.read_chunk(span, raw)
+                    progress.step()
+                    return part
 
         if job.concurrent:
             return job.finish(list(await asyncio.gather(*(one(s, "") for s in job.spans))))

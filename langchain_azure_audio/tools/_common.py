@@ -6,9 +6,10 @@ import contextlib
 import contextvars
 import os
 import re
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from langchain_azure_audio.errors import (
 
 __all__ = [
     "MODEL_FIXABLE_ERRORS",
+    "Progress",
+    "ProgressCallback",
     "ToolArgumentError",
     "TypedArgsMixin",
     "is_transient",
@@ -86,6 +89,31 @@ def write_output(
     if target.parent != root:  # pragma: no cover - generated names have no separators
         raise ConfigurationError("Refusing to write outside output_dir.")
     return atomic_write(target, data)
+
+
+ProgressCallback = Callable[[int, int], None]
+"""``on_progress(done, total)``: pieces of long text or chunks of long audio done so far."""
+
+
+class Progress:
+    """Counts finished pieces for an ``on_progress`` callback (thread-safe; a no-op without)."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+        self._callback = callback
+        self._total = total
+        self._done = 0
+        self._lock = threading.Lock()
+        if callback is not None:
+            callback(0, total)
+
+    def step(self) -> None:
+        """One more piece is done."""
+        if self._callback is None:
+            return
+        with self._lock:
+            self._done += 1
+            done = self._done
+        self._callback(done, self._total)
 
 
 _FROM_MODEL: contextvars.ContextVar[bool] = contextvars.ContextVar(

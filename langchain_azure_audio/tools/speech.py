@@ -21,7 +21,13 @@ from langchain_azure_audio.audio import mime_for_format
 from langchain_azure_audio.capabilities import MAX_SPEECH_INPUT_CHARS, ModelKind
 from langchain_azure_audio.errors import service_errors
 from langchain_azure_audio.settings import AzureAudioSettings
-from langchain_azure_audio.tools._common import TypedArgsMixin, model_errors, write_output
+from langchain_azure_audio.tools._common import (
+    Progress,
+    ProgressCallback,
+    TypedArgsMixin,
+    model_errors,
+    write_output,
+)
 from langchain_azure_audio.tools._speech_plan import (
     SpeechOptions,
     SpeechPlan,
@@ -121,6 +127,8 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
     )
     args_schema: ArgsSchema | None = SpeechInput
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    on_progress: ProgressCallback | None = Field(default=None, exclude=True, repr=False)
+    """Called as ``on_progress(done, total)`` when long text is planned and after each piece."""
     handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
     """In a tool call, a refused argument (wrong voice, speed...) becomes an error
     ``ToolMessage`` the model can act on; ``False`` makes it raise. Direct calls always raise."""
@@ -230,6 +238,7 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
 
     def _synthesize(self, plan: SpeechPlan) -> tuple[bytes, float | None]:
         bundle = self._bundle
+        progress = Progress(self.on_progress, len(plan.pieces))
         audio: list[bytes] = []
         for piece in plan.pieces:
             with service_errors():
@@ -238,6 +247,7 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
                     extra_headers=bundle.extra_headers,
                 )
                 audio.append(bytes(raw.http_response.content))
+            progress.step()
         return join_audio(audio, plan.options.audio_format)
 
     async def asynthesize(
@@ -256,6 +266,7 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
     async def _asynthesize(self, plan: SpeechPlan) -> tuple[bytes, float | None]:
         bundle = self._bundle
         limit = asyncio.Semaphore(self.max_concurrency)
+        progress = Progress(self.on_progress, len(plan.pieces))
 
         async def one(piece: str) -> bytes:
             async with limit:
@@ -264,7 +275,8 @@ class AzureTextToSpeechTool(TypedArgsMixin, BaseTool, AzureAudioSettings):
                         **self._request(piece, plan.options, plan.wire_format),
                         extra_headers=bundle.extra_headers,
                     )
-                    return bytes(raw.http_response.content)
+                progress.step()
+                return bytes(raw.http_response.content)
 
         audio = list(await asyncio.gather(*(one(p) for p in plan.pieces)))
         if len(audio) > 1:  # re-encoding the joined audio takes a while: off the event loop

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from langchain_azure_audio._cli.hooks import ProgressSpeechTool, ProgressTranscriptionTool
+from langchain_azure_audio import AzureSpeechToTextTool, AzureTextToSpeechTool
+from langchain_azure_audio._cli.hooks import track
 from langchain_azure_audio._cli.progress import Tracker
 from langchain_azure_audio.emulator import Emulator
 
@@ -18,16 +19,14 @@ pytestmark = pytest.mark.emulator
 def test_pieces_and_chunks_are_reported(emu: Emulator) -> None:
     conn = {"azure_endpoint": emu.endpoint, "api_key": emu.api_key}
     pieces = Tracker()
-    tts = ProgressSpeechTool(**conn, audio_format="wav", max_chars=40)
-    audio = tts.track(pieces).synthesize(
+    tts = AzureTextToSpeechTool(**conn, audio_format="wav", max_chars=40)
+    audio = track(tts, pieces).synthesize(
         "First sentence is here. Second sentence is here. Third one is also here."
     )
-    assert pieces.total == 3 and pieces.completed == 2  # the third is under way until finish()
-    pieces.finish()
-    assert pieces.completed == 3
+    assert pieces.total == 3 and pieces.completed == 3  # every piece reported when it is done
     chunks = Tracker()
-    stt = ProgressTranscriptionTool(**conn, max_chunk_seconds=2.0, chunk_overlap_seconds=0.2)
-    heard = stt.track(chunks).transcribe(audio)
+    stt = AzureSpeechToTextTool(**conn, max_chunk_seconds=2.0, chunk_overlap_seconds=0.2)
+    heard = track(stt, chunks).transcribe(audio)
     assert chunks.total == heard["chunks"] > 1 and chunks.completed == chunks.total
     assert "third" in heard["text"].lower()
 
