@@ -11,13 +11,12 @@ from typing import Any, ClassVar, Literal
 
 import httpx2
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LangSmithParams, LanguageModelInput
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
     agenerate_from_stream,
     generate_from_stream,
 )
-from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
@@ -32,6 +31,7 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from langchain_azure_audio import _json
+from langchain_azure_audio._chat_base import AzureChatPlumbing, check_modalities, format_tools
 from langchain_azure_audio._sse import aiter_sse_batches, iter_sse_batches
 from langchain_azure_audio.audio import block_bytes, sniff_format, wav_duration
 from langchain_azure_audio.capabilities import STREAMING_OUTPUT_FORMAT, ModelKind
@@ -54,6 +54,7 @@ __all__ = ["AzureAudioChatModel"]
 logger = logging.getLogger(__name__)
 
 _INPUT_AUDIO_TOKENS_PER_SECOND = 10.0
+_MODALITIES = (["text", "audio"], ["audio", "text"], ["text"])
 _CHARS_PER_TOKEN = 4.0
 
 
@@ -71,7 +72,7 @@ class _Request:
     audio: bool
 
 
-class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
+class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
     """Azure OpenAI audio chat model (gpt-4o-audio-preview, gpt-4o-mini-audio-preview, gpt-audio).
 
     Audio goes in as standard content blocks; text **and** audio come out. Every option is checked
@@ -195,6 +196,12 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
     """Voices to accept in addition to the registry's (for voices newer than this release)."""
 
     _model_kind: ClassVar[ModelKind | None] = "chat"
+    _identifying_fields: ClassVar[tuple[str, ...]] = (
+        "voice",
+        "audio_format",
+        "modalities",
+        "temperature",
+    )
     _model_examples: ClassVar[str] = (
         "gpt-4o-audio-preview, gpt-4o-mini-audio-preview, gpt-audio; use AzureTextToSpeechTool / "
         "AzureSpeechToTextTool for speech and transcription"
@@ -217,68 +224,14 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
     def _llm_type(self) -> str:
         return "azure-openai-audio-chat"
 
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {
-            "model_name": self.model_name,
-            "azure_deployment": self.azure_deployment,
-            "voice": self.voice,
-            "audio_format": self.audio_format,
-            "modalities": list(self.modalities),
-            "temperature": self.temperature,
-        }
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        # langchain-core's loader only revives classes on its own allow-list.
-        return False
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": "AZURE_OPENAI_API_KEY"}
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = LangSmithParams(
-            ls_provider="azure",
-            ls_model_name=kwargs.get("model") or self.model_name or self.azure_deployment or "",
-            ls_model_type="chat",
-        )
-        if self.temperature is not None:
-            params["ls_temperature"] = self.temperature
-        if self.max_tokens is not None:
-            params["ls_max_tokens"] = self.max_tokens
-        if stop or self.stop:
-            params["ls_stop"] = stop or self.stop
-        return params
-
-    def _resolve_model_profile(self) -> ModelProfile | None:
-        return ModelProfile(
-            text_inputs=True,
-            audio_inputs=True,
-            image_inputs=False,
-            text_outputs=True,
-            audio_outputs=True,
-            tool_calling=True,
-            tool_choice=True,
-            tool_call_streaming=True,
-            max_input_tokens=128_000,
-            max_output_tokens=16_384,
-        )
-
     # -- request building ------------------------------------------------------------------
 
     def _check_audio_options(
         self, voice: str, fmt: str, modalities: Sequence[str], streaming: bool
     ) -> None:
+        check_modalities(modalities, _MODALITIES)
         if not self.validate_options or self._caps is None:
             return
-        bad = [m for m in modalities if m not in ("text", "audio")]
-        if bad or "text" not in modalities:
-            raise UnsupportedOptionError(
-                f"modalities={list(modalities)!r} is not valid: use ['text', 'audio'] or ['text'].",
-                option="modalities",
-                value=list(modalities),
-            )
         if "audio" in modalities:
             self._caps.check_voice(voice, extra_voices=self.extra_voices)
             self._caps.check_output_format(fmt, streaming=streaming)
@@ -293,14 +246,7 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
     ) -> tuple[dict[str, Any], str]:
         kwargs = {**self.model_kwargs, **kwargs}
         voice = kwargs.pop("voice", self.voice)
-        modalities = kwargs.pop("modalities", self.modalities)
-        if not isinstance(modalities, list | tuple):
-            raise UnsupportedOptionError(
-                f"modalities={modalities!r} is not valid: use ['text', 'audio'] or ['text'].",
-                option="modalities",
-                value=modalities,
-            )
-        modalities = list(modalities)
+        modalities = check_modalities(kwargs.pop("modalities", self.modalities), _MODALITIES)
         fmt_given = "audio_format" in kwargs
         fmt = kwargs.pop("audio_format", self.audio_format)
         if stream and not fmt_given:
@@ -493,22 +439,11 @@ class AzureAudioChatModel(BaseChatModel, AzureAudioSettings):
             parallel_tool_calls: Allow several calls in one reply.
             strict: Ask for strict JSON-schema arguments.
         """
-        formatted = [convert_to_openai_tool(t, strict=strict) for t in tools]
-        names = [t["function"]["name"] for t in formatted if "function" in t]
-        if tool_choice is not None and tool_choice is not False:
-            if tool_choice is True:
-                if len(names) != 1:
-                    raise ValueError("tool_choice=True needs exactly one tool.")
-                tool_choice = names[0]
-            if tool_choice == "any":
-                tool_choice = "required"
-            if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required"):
-                if tool_choice not in names:
-                    raise ValueError(
-                        f"tool_choice {tool_choice!r} is not one of the bound tools {names}."
-                    )
-                tool_choice = {"type": "function", "function": {"name": tool_choice}}
-            kwargs["tool_choice"] = tool_choice
+        formatted, choice = format_tools(tools, tool_choice, strict=strict)
+        if isinstance(choice, str) and choice not in ("auto", "none", "required"):
+            choice = {"type": "function", "function": {"name": choice}}
+        if choice is not None:
+            kwargs["tool_choice"] = choice
         if parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = parallel_tool_calls
         return super().bind(tools=formatted, **kwargs)

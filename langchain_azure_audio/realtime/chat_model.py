@@ -9,14 +9,13 @@ import logging
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx2
 import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LangSmithParams, LanguageModelInput
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
@@ -28,10 +27,10 @@ from langchain_core.messages import (
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_azure_audio import _json
+from langchain_azure_audio._chat_base import AzureChatPlumbing, check_modalities, format_tools
 from langchain_azure_audio.audio import block_bytes, pcm16_to_wav
 from langchain_azure_audio.errors import (
     AzureAudioServiceError,
@@ -61,7 +60,7 @@ _T = TypeVar("_T")
 _IGNORED_KWARGS = ("ls_structured_output_format", "stream_usage")
 
 
-class AzureRealtimeChatModel(BaseChatModel, RealtimeSettings):
+class AzureRealtimeChatModel(AzureChatPlumbing, BaseChatModel, RealtimeSettings):
     """A gpt-realtime / gpt-realtime-mini deployment as a LangChain chat model.
 
     Each call opens a GA realtime session, adds the messages as conversation items (text, audio,
@@ -136,6 +135,8 @@ class AzureRealtimeChatModel(BaseChatModel, RealtimeSettings):
     """Most output tokens of a reply (``max_output_tokens``)."""
 
     response_timeout: float = 120.0
+
+    _context_tokens: ClassVar[tuple[int, int]] = (32_000, 4_096)
     """Seconds to wait for a reply."""
 
     @model_validator(mode="after")
@@ -146,58 +147,13 @@ class AzureRealtimeChatModel(BaseChatModel, RealtimeSettings):
 
     @staticmethod
     def _check_modalities(modalities: Sequence[str]) -> None:
-        if list(modalities) not in (["text", "audio"], ["audio", "text"], ["text"], ["audio"]):
-            raise UnsupportedOptionError(
-                f"modalities={list(modalities)!r} is not valid: use ['text', 'audio'] or ['text'].",
-                option="modalities",
-                value=list(modalities),
-            )
+        check_modalities(modalities, (["text", "audio"], ["audio", "text"], ["text"], ["audio"]))
 
     # -- LangChain plumbing ----------------------------------------------------------------
 
     @property
     def _llm_type(self) -> str:
         return "azure-openai-realtime-chat"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {
-            "model_name": self.model_name,
-            "azure_deployment": self.azure_deployment,
-            "voice": self.voice,
-            "modalities": list(self.modalities),
-        }
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return False
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": "AZURE_OPENAI_API_KEY"}
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = LangSmithParams(
-            ls_provider="azure",
-            ls_model_name=kwargs.get("model") or self.model_name or self.azure_deployment or "",
-            ls_model_type="chat",
-        )
-        if self.max_tokens is not None:
-            params["ls_max_tokens"] = self.max_tokens
-        return params
-
-    def _resolve_model_profile(self) -> ModelProfile | None:
-        return ModelProfile(
-            text_inputs=True,
-            audio_inputs=True,
-            image_inputs=False,
-            text_outputs=True,
-            audio_outputs=True,
-            tool_calling=True,
-            tool_choice=True,
-            max_input_tokens=32_000,
-            max_output_tokens=4_096,
-        )
 
     # -- messages to conversation items ----------------------------------------------------
 
@@ -500,21 +456,9 @@ class AzureRealtimeChatModel(BaseChatModel, RealtimeSettings):
             tool_choice: ``"auto"``, ``"none"``, ``"required"``/``"any"``, a tool name, or
                 ``True`` (the single tool).
         """
-        formatted = [convert_to_openai_tool(t) for t in tools]
-        names = [t["function"]["name"] for t in formatted if "function" in t]
-        if tool_choice is True:
-            if len(names) != 1:
-                raise ValueError("tool_choice=True needs exactly one tool.")
-            tool_choice = names[0]
-        keywords = ("auto", "none", "required", "any")
-        if (
-            isinstance(tool_choice, str)
-            and tool_choice not in keywords
-            and tool_choice not in names
-        ):
-            raise ValueError(f"tool_choice {tool_choice!r} is not one of the tools {names}.")
-        if tool_choice is not None and tool_choice is not False:
-            kwargs["tool_choice"] = tool_choice
+        formatted, choice = format_tools(tools, tool_choice)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
         return super().bind(tools=formatted, **kwargs)
 
 
