@@ -36,6 +36,7 @@ __all__ = [
     "MAX_SPEECH_INPUT_CHARS",
     "MAX_TRANSCRIPTION_BYTES",
     "MIN_AUDIO_API_VERSION",
+    "REALTIME_TURN_DETECTION_FIELDS",
     "STREAMING_OUTPUT_FORMAT",
     "ModelCapabilities",
     "ModelKind",
@@ -78,6 +79,22 @@ STREAMING_OUTPUT_FORMAT = "pcm16"
 """Streamed chat audio must be raw 24 kHz mono signed 16-bit little-endian PCM."""
 
 SPEECH_OUTPUT_FORMATS: frozenset[str] = frozenset({"mp3", "opus", "aac", "flac", "wav", "pcm"})
+
+REALTIME_TURN_DETECTION_FIELDS: dict[str, frozenset[str]] = {
+    "server_vad": frozenset(
+        {
+            "type",
+            "threshold",
+            "prefix_padding_ms",
+            "silence_duration_ms",
+            "create_response",
+            "interrupt_response",
+            "idle_timeout_ms",
+        }
+    ),
+    "semantic_vad": frozenset({"type", "eagerness", "create_response", "interrupt_response"}),
+}
+"""The fields each realtime ``audio.input.turn_detection`` type accepts (GA protocol)."""
 
 _WHISPER_RESPONSE_FORMATS = frozenset({"json", "text", "srt", "verbose_json", "vtt"})
 _GPT_TRANSCRIBE_RESPONSE_FORMATS = frozenset({"json", "text"})

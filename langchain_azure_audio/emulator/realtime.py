@@ -73,7 +73,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from langchain_azure_audio.capabilities import ModelCapabilities, resolve_model
+from langchain_azure_audio.capabilities import (
+    REALTIME_TURN_DETECTION_FIELDS,
+    ModelCapabilities,
+    resolve_model,
+)
 from langchain_azure_audio.emulator._http import (
     EPHEMERAL_KEY_PREFIX,
     ApiError,
@@ -145,18 +149,8 @@ _RESPONSE_FIELDS = frozenset(
         "tools",
     }
 )
-_SERVER_VAD_FIELDS = frozenset(
-    {
-        "type",
-        "threshold",
-        "prefix_padding_ms",
-        "silence_duration_ms",
-        "create_response",
-        "interrupt_response",
-        "idle_timeout_ms",
-    }
-)
-_SEMANTIC_VAD_FIELDS = frozenset({"type", "eagerness", "create_response", "interrupt_response"})
+_SERVER_VAD_FIELDS = REALTIME_TURN_DETECTION_FIELDS["server_vad"]
+_SEMANTIC_VAD_FIELDS = REALTIME_TURN_DETECTION_FIELDS["semantic_vad"]
 _EAGERNESS_SILENCE_MS = {"low": 1200, "medium": 700, "auto": 700, "high": 350}
 _ACTIVE_RESPONSE = (
     "Conversation already has an active response in progress: {id}. Wait until the response is "

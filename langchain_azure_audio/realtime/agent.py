@@ -18,7 +18,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_azure_audio.audio import PCM16_SAMPLE_RATE, pcm16_to_wav
-from langchain_azure_audio.capabilities import ModelKind
+from langchain_azure_audio.capabilities import REALTIME_TURN_DETECTION_FIELDS, ModelKind
 from langchain_azure_audio.errors import (
     ConfigurationError,
     UnsupportedOptionError,
@@ -50,20 +50,7 @@ logger = logging.getLogger(__name__)
 
 TurnDetection = dict[str, Any] | Literal["server_vad", "semantic_vad"] | None
 
-_TURN_DETECTION_KEYS: dict[str, frozenset[str]] = {
-    "server_vad": frozenset(
-        {
-            "type",
-            "threshold",
-            "prefix_padding_ms",
-            "silence_duration_ms",
-            "create_response",
-            "interrupt_response",
-            "idle_timeout_ms",
-        }
-    ),
-    "semantic_vad": frozenset({"type", "eagerness", "create_response", "interrupt_response"}),
-}
+_TURN_DETECTION_KEYS = REALTIME_TURN_DETECTION_FIELDS
 _EAGERNESS = frozenset({"low", "medium", "high", "auto"})
 _PCM_FORMAT = {"type": "audio/pcm", "rate": PCM16_SAMPLE_RATE}
 
