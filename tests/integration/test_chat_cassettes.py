@@ -10,6 +10,9 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
+import subprocess
+import sys
 import time
 import wave
 from pathlib import Path
@@ -280,3 +283,34 @@ def test_recording_time_sources_in_order() -> None:
     assert recording_time(_fake_cassette([_reply(b"RIFF....")])) == UNDATED_CASSETTE_TIME
     with pytest.raises(ValueError, match="expiry time but no recording time"):
         recording_time(_fake_cassette([_reply(b'{"audio": {"expires_at": 1795647079}}')]))
+
+
+_CLOCK_PROBE = """
+import time
+
+def test_probe():
+    start = time.time()
+    time.sleep(0.2)
+    with open("seen.txt", "a") as f:
+        f.write(f"{start} {time.time() - start}\\n")
+"""
+
+
+def test_clock_shift_option_moves_the_session_clock(tmp_path: Path) -> None:
+    """``--clock-shift-days`` (tests/conftest.py; CI uses it) really moves the clock, ticking."""
+    shutil.copyfile(Path(__file__).parent.parent / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "test_probe.py").write_text(_CLOCK_PROBE)
+    for args in ([], ["--clock-shift-days=365"]):
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+    (real, real_tick), (moved, moved_tick) = (
+        map(float, line.split()) for line in (tmp_path / "seen.txt").read_text().splitlines()
+    )
+    assert abs((moved - real) - A_YEAR.total_seconds()) < 120
+    assert real_tick >= 0.15 and moved_tick >= 0.15  # the shifted clock keeps ticking
