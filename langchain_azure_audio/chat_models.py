@@ -42,12 +42,9 @@ from langchain_azure_audio.errors import (
     UnsupportedOptionError,
     service_errors,
 )
-from langchain_azure_audio.messages import (
-    StreamAssembler,
-    convert_messages,
-    message_from_completion,
-)
+from langchain_azure_audio.messages import convert_messages, message_from_completion
 from langchain_azure_audio.settings import AzureAudioSettings, _Clients
+from langchain_azure_audio.streaming import StreamAssembler
 
 __all__ = ["AzureAudioChatModel"]
 

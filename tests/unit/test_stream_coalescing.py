@@ -12,7 +12,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessageChunk
 
-from langchain_azure_audio.messages import StreamAssembler, get_audio
+from langchain_azure_audio.messages import get_audio
+from langchain_azure_audio.streaming import StreamAssembler
 from tests.unit.conftest import audio_stream_events, make_pcm
 
 PIECE = 4800  # 100 ms of 24 kHz pcm16
