@@ -732,6 +732,7 @@ def main() -> int:
         pcm = stream_pcm()
         stream_md = []
         stream_ours: dict[str, tuple[float, float]] = {}  # label -> (TTFA, total) ÷ SDK
+        mismatches: list[str] = []
         for key, label, deployment, n in (
             ("unpaced", "unpaced (client CPU cost)", DEPLOYMENT, s_rounds),
             (
@@ -756,6 +757,7 @@ def main() -> int:
                     audio_ok[k] = f"identical ({len(pcm)} B)"
                 else:
                     audio_ok[k] = "**MISMATCH**"
+                    mismatches.append(f"{label}: {k}")
             table = stream_table(ttfa, total, audio_ok)
             stream_ours[key] = (
                 statistics.median(ttfa[OURS]) / statistics.median(ttfa[SDK]),
@@ -825,9 +827,13 @@ def main() -> int:
             f"\n({elapsed:.0f} s) bench/RESULTS.md left unchanged: pass --write-results to update "
             "it, or --results PATH to write the markdown elsewhere."
         )
-        return 0
-    Path(results).write_text("".join(md))
-    print(f"\nwrote {results} ({elapsed:.0f} s)")
+    else:
+        Path(results).write_text("".join(md))
+        print(f"\nwrote {results} ({elapsed:.0f} s)")
+    # Timings never fail a run (shared, noisy machines); a wrong result does.
+    if mismatches:
+        print(f"\nFAILED: streamed audio not byte-identical: {', '.join(mismatches)}")
+        return 1
     return 0
 
 
