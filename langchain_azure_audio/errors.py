@@ -326,6 +326,12 @@ def _not_found_hint(url: str) -> str:
             " The endpoint seems to include '/openai' already: set azure_endpoint to the "
             "resource root, e.g. https://<resource>.openai.azure.com."
         )
+    if path.rstrip("/").endswith("/realtime"):
+        return (
+            " Check that the deployment named in ?model= exists on this resource and deploys a "
+            "realtime model (gpt-realtime, gpt-realtime-mini), and that azure_endpoint is the "
+            "resource root."
+        )
     if "/deployments/" in path:
         deployment = path.split("/deployments/", 1)[1].split("/", 1)[0]
         return (
