@@ -442,3 +442,36 @@ async def test_arun_runs_a_spoken_turn_from_frames() -> None:
     assert result.usage["total_tokens"] == sum(u["total_tokens"] for u in usages)
     assert result.first_audio_latency_s is not None and result.first_audio_latency_s >= 0
     assert seen[0] == "session_started" and seen[-1] == "response_done"
+
+
+async def test_a_refused_tool_argument_is_told_to_the_model() -> None:
+    """This package's tools answer a bad argument from the model with an error the model can
+    fix (voice 'jenny' → the allowed voices); the session goes on and asks again."""
+    import httpx2
+
+    from langchain_azure_audio import AzureTextToSpeechTool
+
+    sent: list[httpx2.Request] = []
+    tts = AzureTextToSpeechTool(
+        azure_endpoint="https://test-resource.openai.azure.com",
+        api_key="test-key",
+        http_client=httpx2.Client(
+            transport=httpx2.MockTransport(lambda r: sent.append(r) or httpx2.Response(500))
+        ),
+    )
+    async with ReplayServer(load("tool_bad_argument.jsonl")) as server:
+        agent = make_agent(server, tools=[tts])
+        async with agent.connect() as session:
+            await session.send_text("Say hello in the voice jenny.")
+            events = await collect_until(
+                session, lambda e, _: isinstance(e, ResponseDone) and e.response_id == "resp_2"
+            )
+        server.assert_ok()  # the error went back with its call id, then one response.create
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert finished.error is not None and "jenny" in finished.output
+    assert "coral" in finished.output  # the allowed voices, for the model to choose from
+    # The tool's own error message (handle_tool_error), not a crash reported by the session.
+    assert (
+        "Fix the arguments" in finished.output and "UnsupportedOptionError" not in finished.output
+    )
+    assert sent == []  # refused before any request
