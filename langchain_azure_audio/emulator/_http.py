@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response
 
-from langchain_azure_audio.capabilities import ModelCapabilities
+from langchain_azure_audio.capabilities import ModelCapabilities, resolve_model
 from langchain_azure_audio.emulator.faults import Fault
 from langchain_azure_audio.errors import UnsupportedOptionError
 
@@ -190,6 +190,45 @@ TRANSCRIPTION_ARGUMENTS = frozenset(
 
 TRANSLATION_ARGUMENTS = frozenset({"file", "model", "prompt", "response_format", "temperature"})
 """Multipart fields ``/audio/translations`` accepts."""
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """A request body that must be a JSON object (else Azure's 400 ``BadRequest``)."""
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise invalid(
+            "We could not parse the JSON body of your request.", None, code="BadRequest"
+        ) from None
+    if not isinstance(body, dict):
+        raise invalid("The request body must be a JSON object.", None, code="BadRequest")
+    return body
+
+
+def resolve_deployment(
+    state: EmulatorState, deployment: str | None
+) -> tuple[str, str, ModelCapabilities]:
+    """Deployment, model and capabilities of a configured deployment.
+
+    Raises:
+        ApiError: 400 when no deployment is named, 404 ``DeploymentNotFound`` when it is unknown.
+    """
+    if not deployment:
+        raise invalid("Missing required parameter: 'model' (the deployment name).", "model")
+    model = state.config.deployments.get(deployment)
+    if model is None:
+        raise ApiError(
+            404,
+            {
+                "error": {
+                    "code": "DeploymentNotFound",
+                    "message": "The API deployment for this resource does not exist. If you "
+                    "created the deployment within the last 5 minutes, please wait a moment "
+                    "and try again.",
+                }
+            },
+        )
+    return deployment, model, resolve_model(model)
 
 
 def operation_not_supported(operation: str, model: str) -> ApiError:

@@ -25,11 +25,9 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.datastructures import FormData, MutableHeaders
@@ -38,7 +36,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from langchain_azure_audio.capabilities import check_api_version, resolve_model
+from langchain_azure_audio.capabilities import check_api_version
 from langchain_azure_audio.emulator._http import (
     ApiError,
     AudioStore,
@@ -47,6 +45,8 @@ from langchain_azure_audio.emulator._http import (
     authenticate,
     invalid,
     operation_not_supported,
+    parse_json_object,
+    resolve_deployment,
 )
 from langchain_azure_audio.emulator.chat import chat_completions
 from langchain_azure_audio.emulator.config import EmulatorConfig
@@ -130,40 +130,13 @@ def _fault_error(fault: Fault, route: str) -> ApiError | None:
     return None
 
 
-def _resolve(state: EmulatorState, route: str, deployment: str | None) -> RequestContext:
-    if not deployment:
-        raise invalid("Missing required parameter: 'model' (the deployment name).", "model")
-    model = state.config.deployments.get(deployment)
-    if model is None:
-        raise ApiError(
-            404,
-            {
-                "error": {
-                    "code": "DeploymentNotFound",
-                    "message": "The API deployment for this resource does not exist. If you "
-                    "created the deployment within the last 5 minutes, please wait a moment "
-                    "and try again.",
-                }
-            },
-        )
-    caps = resolve_model(model)
+def _resolve(state: EmulatorState, route: str, named: object) -> RequestContext:
+    """The request's context; ``named`` is the deployment from the path or the ``model`` field."""
+    deployment, model, caps = resolve_deployment(state, named if isinstance(named, str) else None)
     kind, operation, _ = _ROUTES[route]
     if caps.kind != kind or (route == "translations" and not caps.supports_translation):
         raise operation_not_supported(operation, model)
     return RequestContext(state, route, deployment, model, caps, None)
-
-
-async def _json_body(request: Request) -> Mapping[str, Any]:
-    raw = await request.body()
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise invalid(
-            "We could not parse the JSON body of your request.", None, code="BadRequest"
-        ) from None
-    if not isinstance(body, dict):
-        raise invalid("The request body must be a JSON object.", None, code="BadRequest")
-    return body
 
 
 def _endpoint(route: str, *, v1: bool) -> Callable[[Request], Awaitable[Response]]:
@@ -194,20 +167,14 @@ def _endpoint(route: str, *, v1: bool) -> Callable[[Request], Awaitable[Response
             deployment = request.path_params.get("deployment")
             if route in ("transcriptions", "translations"):
                 form = await _form(request)
-                if v1:
-                    value = form.get("model")
-                    deployment = value if isinstance(value, str) else None
-                ctx = _resolve(state, route, deployment)
+                ctx = _resolve(state, route, form.get("model") if v1 else deployment)
                 ctx.fault = fault
                 try:
                     return await transcribe_upload(ctx, form, translate=route == "translations")
                 finally:
                     await form.close()
-            body = await _json_body(request)
-            if v1:
-                model = body.get("model")
-                deployment = model if isinstance(model, str) else None
-            ctx = _resolve(state, route, deployment)
+            body = parse_json_object(await request.body())
+            ctx = _resolve(state, route, body.get("model") if v1 else deployment)
             ctx.fault = fault
             if route == "chat":
                 return await chat_completions(ctx, body)
