@@ -40,7 +40,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -88,6 +88,8 @@ def _versions() -> dict[str, str]:
 
 
 def _ours(url: str, deployment: str, **kw: Any) -> Any:
+    from pydantic import SecretStr
+
     from langchain_azure_audio import AzureAudioChatModel
 
     return AzureAudioChatModel(
@@ -95,7 +97,7 @@ def _ours(url: str, deployment: str, **kw: Any) -> Any:
         azure_deployment=deployment,
         model=MODEL,
         api_version=API_VERSION,
-        api_key=KEY,
+        api_key=SecretStr(KEY),
         voice="alloy",
         **kw,
     )
@@ -146,26 +148,26 @@ def invoke_contenders(
     human = [HumanMessage("hi")]
 
     def f_ours() -> str:
-        return ours.invoke("hi").content[1]["base64"]
+        return cast(str, ours.invoke("hi").content[1]["base64"])
 
     def f_ours_generate() -> str:
-        return ours._generate(human).generations[0].message.content[1]["base64"]
+        return cast(str, ours._generate(human).generations[0].message.content[1]["base64"])
 
     def f_sdk() -> str:
         reply = sdk.chat.completions.create(
             model=DEPLOYMENT, messages=MESSAGES, modalities=MODALITIES, audio=WAV_OPTS
         )
-        return reply.choices[0].message.audio.data
+        return cast(str, reply.choices[0].message.audio.data)
 
     def f_lc() -> str:
-        return lc.invoke("hi").additional_kwargs["audio"]["data"]
+        return cast(str, lc.invoke("hi").additional_kwargs["audio"]["data"])
 
     def f_httpx() -> bytes:
         return http.post(endpoint, content=json.dumps(body).encode(), headers=headers).content
 
     def f_httpx_json() -> str:
         raw = http.post(endpoint, content=json.dumps(body).encode(), headers=headers).content
-        return json.loads(raw)["choices"][0]["message"]["audio"]["data"]
+        return cast(str, json.loads(raw)["choices"][0]["message"]["audio"]["data"])
 
     return {
         OURS: f_ours,
@@ -222,7 +224,7 @@ def stream_contenders(url: str, deployment: str) -> dict[str, Callable[[], Strea
             ):
                 first = time.perf_counter() - t0
             full = chunk if full is None else full + chunk
-        audio = get_audio(full)
+        audio = get_audio(full) if full is not None else None
         return first, time.perf_counter() - t0, audio.data if audio else None
 
     def f_sdk() -> StreamResult:
@@ -390,8 +392,9 @@ def memory_child(which: str, url: str) -> None:
 
         model = _ours(url, SMALL_REPLY_DEPLOYMENT, modalities=["text"])
         model.invoke("warm-up")
-        message = HumanMessage(content=[{"type": "text", "text": "hi"}, audio_block(wav)])
-        payload_size = len(message.content[1]["base64"])
+        block = audio_block(wav)
+        message = HumanMessage(content=[{"type": "text", "text": "hi"}, block])
+        payload_size = len(block["base64"])
 
         def call() -> None:
             model.invoke([message])
@@ -788,7 +791,7 @@ def main() -> int:
     pieces = -(-len(pcm) // (sum(STREAM_PIECE_BYTES) // len(STREAM_PIECE_BYTES)))
     md = ["# Benchmark results (written by `bench/bench_chat.py --write-results`)\n\n"]
     md.append(
-        f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"
         f"{' (`--quick`: few rounds, smoke only)' if args.quick else ''}; run took {elapsed:.0f} s "
         f"({', '.join(f'{k} {v:.0f} s' for k, v in timings.items())})\n"
         f"- Python {platform.python_version()} ({platform.machine()}), "

@@ -139,7 +139,7 @@ def _completion(message: dict[str, Any], expires_at: int, usage: dict[str, Any])
 
 
 def _audio_reply(expires_at: int) -> bytes:
-    message = {
+    message: dict[str, Any] = {
         "annotations": [],
         "audio": {
             "data": base64.b64encode(reply_audio_wav()).decode("ascii"),

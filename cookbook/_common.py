@@ -112,7 +112,7 @@ def progress(items: Iterable[T], *, total: int | None = None, desc: str = "") ->
 
 def wav_seconds(path: str | os.PathLike[str]) -> float:
     """Duration of a wav file in seconds."""
-    with wave.open(os.fspath(path)) as wav:
+    with wave.open(os.fspath(path), "rb") as wav:
         return wav.getnframes() / wav.getframerate()
 
 

@@ -88,8 +88,7 @@ def run(out_dir: Path) -> int:
         answer_path = save_audio(answer, out_dir / "answer.mp3")
         print(f"   answer (text):  {answer.text!r}")
         print(f"   answer (audio): {answer_path}")
-        usage = answer.usage_metadata or {}
-        print(f"   usage: {usage}")
+        print(f"   usage: {answer.usage_metadata or {}}")
 
         step("3. Stream the same answer: transcript and pcm16 audio chunk by chunk")
         t0 = time.perf_counter()

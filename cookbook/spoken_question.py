@@ -75,11 +75,12 @@ with service() as (where, settings):
 print(f"answer (text): {reply.text}")
 answer_text = atomic_write(out_dir / "answer.txt", reply.text.encode())
 answer_audio = save_audio(reply, out_dir / "answer.mp3")
-usage = reply.usage_metadata or {}
-print(
-    f"usage: {usage.get('input_tokens')} tokens in "
-    f"(audio {usage.get('input_token_details', {}).get('audio', 0)}), "
-    f"{usage.get('output_tokens')} out "
-    f"(audio {usage.get('output_token_details', {}).get('audio', 0)})"
-)
+usage = reply.usage_metadata
+if usage is not None:
+    print(
+        f"usage: {usage['input_tokens']} tokens in "
+        f"(audio {usage.get('input_token_details', {}).get('audio', 0)}), "
+        f"{usage['output_tokens']} out "
+        f"(audio {usage.get('output_token_details', {}).get('audio', 0)})"
+    )
 report(out_dir, [question_path, answer_text, answer_audio])

@@ -122,6 +122,7 @@ def _multipart_fields(request: Any) -> dict[str, Any] | None:
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
         value: Any = payload if part.get_filename() else payload.decode()
         if name == "model":
             value = SCRUBBED_DEPLOYMENT

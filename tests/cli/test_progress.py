@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.emulator
 
 
 def test_pieces_and_chunks_are_reported(emu: Emulator) -> None:
-    conn = {"azure_endpoint": emu.endpoint, "api_key": emu.api_key}
+    conn: dict[str, Any] = {"azure_endpoint": emu.endpoint, "api_key": emu.api_key}
     pieces = Tracker()
     tts = AzureTextToSpeechTool(**conn, audio_format="wav", max_chars=40)
     audio = track(tts, pieces).synthesize(

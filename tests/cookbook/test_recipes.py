@@ -89,9 +89,10 @@ def runs(
 ) -> Iterator[dict[str, Future[Run]]]:
     """Start every selected recipe at once (a few at a time); tests wait for their own."""
     selected = [
-        item.callspec.params["recipe"]
+        str(item.callspec.params["recipe"])
         for item in request.session.items
-        if item.module is request.module
+        if isinstance(item, pytest.Function)
+        and item.module is request.module
         and hasattr(item, "callspec")
         and "recipe" in item.callspec.params
     ]
@@ -109,7 +110,7 @@ def runs(
 
 def wav_seconds(path: Path, rate: int | None = 24000) -> float:
     assert sniff_format(path.read_bytes()[:64]) == "wav", path
-    with wave.open(str(path)) as wav:
+    with wave.open(str(path), "rb") as wav:
         assert wav.getsampwidth() == 2 and wav.getnchannels() == 1
         if rate is not None:
             assert wav.getframerate() == rate
@@ -125,8 +126,8 @@ def mp3_seconds(path: Path) -> float:
     assert sniff_format(path.read_bytes()[:64]) == "mp3", path
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
-        samples = sum(frame.samples for frame in container.decode(stream))
-        rate = stream.codec_context.sample_rate
+        samples: int = sum(frame.samples for frame in container.decode(stream))
+        rate: int = stream.codec_context.sample_rate
     return samples / rate
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import openai
 import pytest
 from langchain_core.messages import HumanMessage
+from pydantic import SecretStr
 
 from langchain_azure_audio import (
     AuthenticationError,
@@ -79,7 +80,7 @@ def test_unknown_deployment_and_bad_key(emu: Emulator) -> None:
     with pytest.raises(AuthenticationError) as info:
         AzureAudioChatModel(
             azure_endpoint=emu.endpoint,
-            api_key="wrong-key",
+            api_key=SecretStr("wrong-key"),
             api_version=emu.api_version,
             azure_deployment="gpt-4o-mini-audio-preview",
             max_retries=0,

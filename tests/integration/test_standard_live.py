@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import pytest
 from langchain_core.language_models import BaseChatModel
@@ -71,7 +71,20 @@ class TestAzureAudioChatModelStandard(ChatModelIntegrationTests):
         return True
 
     @property
-    def supported_usage_metadata_details(self) -> dict[str, Any]:
+    def supported_usage_metadata_details(
+        self,
+    ) -> dict[
+        Literal["invoke", "stream"],
+        list[
+            Literal[
+                "audio_input",
+                "audio_output",
+                "reasoning_output",
+                "cache_read_input",
+                "cache_creation_input",
+            ]
+        ],
+    ]:
         return {"invoke": ["audio_input", "audio_output"], "stream": ["audio_input"]}
 
     @property

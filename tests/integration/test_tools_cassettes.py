@@ -121,6 +121,7 @@ def test_long_audio_is_chunked_and_stitched(service: Target, cassette: Any, clip
     assert "paris" in text and "calculator" in text
     starts = [s["start"] for s in result["segments"]]
     assert starts == sorted(starts)
+    assert result["duration_seconds"] is not None
     assert result["segments"][-1]["end"] <= result["duration_seconds"] + 0.5
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
 from langchain_core.tools import tool
+from pydantic import SecretStr
 
 from langchain_azure_audio import get_audio
 from langchain_azure_audio.audio import PCM16_MIME_TYPE, pcm16_to_wav, sniff_format
@@ -23,7 +24,10 @@ EXPECTED_PCM = base64.b64decode(
 
 def model(server: ReplayServer, **kw: Any) -> AzureRealtimeChatModel:
     return AzureRealtimeChatModel(
-        azure_endpoint=server.endpoint, api_key="test-key", azure_deployment="gpt-realtime", **kw
+        azure_endpoint=server.endpoint,
+        api_key=SecretStr("test-key"),
+        azure_deployment="gpt-realtime",
+        **kw,
     )
 
 
@@ -116,9 +120,11 @@ async def test_bind_tools_returns_tool_calls_without_running_them() -> None:
 
 def test_options_are_checked_before_connecting() -> None:
     with pytest.raises(UnsupportedOptionError) as info:
-        AzureRealtimeChatModel(azure_endpoint="http://127.0.0.1:9", api_key="k", voice="fable")
+        AzureRealtimeChatModel(
+            azure_endpoint="http://127.0.0.1:9", api_key=SecretStr("k"), voice="fable"
+        )
     assert info.value.option == "voice"
     with pytest.raises(UnsupportedOptionError):
         AzureRealtimeChatModel(
-            azure_endpoint="http://127.0.0.1:9", api_key="k", azure_deployment="whisper"
+            azure_endpoint="http://127.0.0.1:9", api_key=SecretStr("k"), azure_deployment="whisper"
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 import openai
 import pytest
 from langchain_core.tools import tool
+from pydantic import SecretStr
 
 from langchain_azure_audio import AzureSpeechToTextTool
 from langchain_azure_audio.errors import (
@@ -72,7 +73,7 @@ async def test_spoken_round_trip_hears_calls_the_tool_and_speaks_its_result(
     # The speech itself says the tool's result: Whisper hears it back.
     stt = AzureSpeechToTextTool(
         azure_endpoint=emu.endpoint,
-        api_key=emu.api_key,
+        api_key=SecretStr(emu.api_key),
         api_version=emu.api_version,
         azure_deployment="whisper",
     )
@@ -98,6 +99,7 @@ async def test_barge_in_truncates_within_the_audio_received() -> None:
                     received += len(event.audio)
                     if received >= 48 * 600:  # 0.6 s of the answer arrived: talk over it
                         break
+            assert isinstance(event, OutputAudio)
             session.report_playback(event.item_id, 250)
             for frame in frames:
                 await session.send_audio(frame)
@@ -171,7 +173,7 @@ async def test_entra_token_is_fetched_again_for_every_connect() -> None:
 
 async def test_chat_model_invoke_and_tool_calls(emu: Emulator) -> None:
     model = AzureRealtimeChatModel(
-        azure_endpoint=emu.endpoint, api_key=emu.api_key, azure_deployment="gpt-realtime"
+        azure_endpoint=emu.endpoint, api_key=SecretStr(emu.api_key), azure_deployment="gpt-realtime"
     )
     reply = await model.ainvoke("Hello there")
     assert reply.text and reply.usage_metadata is not None
@@ -203,6 +205,7 @@ async def test_client_secret_is_an_ephemeral_key_that_opens_a_session(emu: Emula
         async for event in session.events():
             if isinstance(event, ResponseDone):
                 break
+    assert isinstance(event, ResponseDone)
     assert event.transcript == "You said: ping"
     with pytest.raises(UnsupportedOptionError):
         await agent.acreate_client_secret(expires_after_seconds=5)
@@ -224,7 +227,7 @@ async def test_unreachable_endpoint_is_a_connection_error_naming_the_ws_url() ->
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     agent = AzureRealtimeVoiceAgent(
-        azure_endpoint=f"http://127.0.0.1:{port}", api_key="secret-key", open_timeout=5
+        azure_endpoint=f"http://127.0.0.1:{port}", api_key=SecretStr("secret-key"), open_timeout=5
     )
     with pytest.raises(ServiceConnectionError) as info:
         async with agent.connect():

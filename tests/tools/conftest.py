@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx2
 import pytest
+from langchain_core.tools import BaseTool
+from pydantic import BaseModel
 
 from langchain_azure_audio.audio import pcm16_to_wav
 from langchain_azure_audio.tools import (
@@ -40,6 +42,13 @@ def silence(seconds: float, rate: int = 16000) -> bytes:
 
 def wav_of(pcm: bytes, rate: int = 16000) -> bytes:
     return pcm16_to_wav(pcm, sample_rate=rate)
+
+
+def call_schema(tool: BaseTool) -> type[BaseModel]:
+    """The tool's call schema as the pydantic model it is (LangChain types it as a union)."""
+    schema = tool.tool_call_schema
+    assert isinstance(schema, type) and issubclass(schema, BaseModel)
+    return schema
 
 
 def multipart_fields(request: httpx2.Request) -> dict[str, Any]:

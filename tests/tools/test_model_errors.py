@@ -40,7 +40,7 @@ def _call(name: str, args: dict[str, Any], call_id: str) -> AIMessage:
     return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": call_id}])
 
 
-def _script(name: str, bad: dict[str, Any], good: dict[str, Any]) -> Iterator[BaseMessage]:
+def _script(name: str, bad: dict[str, Any], good: dict[str, Any]) -> Iterator[AIMessage]:
     return iter([_call(name, bad, "call-1"), _call(name, good, "call-2"), AIMessage("Done.")])
 
 
@@ -48,12 +48,12 @@ def _tool_messages(messages: Sequence[BaseMessage]) -> list[ToolMessage]:
     return [m for m in messages if isinstance(m, ToolMessage)]
 
 
-def _run_agent(tool: Any, script: Iterator[BaseMessage]) -> list[BaseMessage]:
+def _run_agent(tool: Any, script: Iterator[AIMessage]) -> list[BaseMessage]:
     agent = create_agent(_ScriptedModel(messages=script), tools=[tool])
     return list(agent.invoke({"messages": [HumanMessage("Go.")]})["messages"])
 
 
-def _run_graph(tool: Any, script: Iterator[BaseMessage]) -> list[BaseMessage]:
+def _run_graph(tool: Any, script: Iterator[AIMessage]) -> list[BaseMessage]:
     model = _ScriptedModel(messages=script)
 
     def call_model(state: MessagesState) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def _stt_handler(request: httpx2.Request) -> httpx2.Response:
     return httpx2.Response(200, json={"text": "hello world"})
 
 
-SPEECH_CASES = {
+SPEECH_CASES: dict[str, tuple[dict[str, Any], str, str | None]] = {
     "unknown voice": ({"text": "Hi.", "voice": "jenny"}, "jenny", "coral"),
     "speed out of range": ({"text": "Hi.", "speed": 9}, "speed", "4"),
     "instructions on tts-1": ({"text": "Hi.", "instructions": "Whisper."}, "instructions", None),

@@ -12,6 +12,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
+from pydantic import SecretStr
 
 from langchain_azure_audio import _codecs
 from langchain_azure_audio.audio import audio_block
@@ -116,7 +117,7 @@ def _chat_model(rec: Recorder) -> AzureAudioChatModel:
     return AzureAudioChatModel(
         azure_deployment="gpt-4o-mini-audio-preview",
         azure_endpoint=ENDPOINT,
-        api_key=KEY,
+        api_key=SecretStr(KEY),
         max_retries=0,
         http_client=httpx2.Client(transport=httpx2.MockTransport(rec)),
         http_async_client=httpx2.AsyncClient(transport=httpx2.MockTransport(rec)),

@@ -14,16 +14,16 @@ import pytest
 from langchain_core.messages import ToolMessage
 
 from langchain_azure_audio import _codecs
-from langchain_azure_audio._sse import StreamInterruptedError
 from langchain_azure_audio.audio import sniff_format, wav_duration
 from langchain_azure_audio.errors import (
     DeploymentNotFoundError,
     RateLimitError,
+    StreamInterruptedError,
     UnsupportedOptionError,
 )
 from langchain_azure_audio.tools import AzureTextToSpeechTool, SpeechInput
 
-from .conftest import Recorder, speech_handler, tone, wav_of
+from .conftest import Recorder, call_schema, speech_handler, tone, wav_of
 
 MakeTts = Callable[..., AzureTextToSpeechTool]
 CALL = {"type": "tool_call", "id": "call-1", "name": "text_to_speech"}
@@ -50,6 +50,7 @@ def test_request_body_and_tool_message(
         "speed": 1.5,
         "instructions": "Calm.",
     }
+    assert isinstance(msg.content, str)
     assert msg.content.startswith("Spoke 12 characters as wav audio (0.1 s, voice coral)")
     art = msg.artifact
     assert art["format"] == "wav" and art["mime_type"] == "audio/wav" and art["path"] is None
@@ -84,12 +85,10 @@ def test_schema_hides_instructions_for_tts1(
     mock_azure: Callable[..., Recorder], make_tts: MakeTts
 ) -> None:
     rec = mock_azure()
-    assert (
-        "instructions" not in make_tts(rec, azure_deployment="tts-1").tool_call_schema.model_fields
-    )
+    assert "instructions" not in call_schema(make_tts(rec, azure_deployment="tts-1")).model_fields
     mini = make_tts(rec, azure_deployment="gpt-4o-mini-tts")
     assert isinstance(mini.args_schema, type) and issubclass(mini.args_schema, SpeechInput)
-    props = mini.tool_call_schema.model_json_schema()["properties"]
+    props = call_schema(mini).model_json_schema()["properties"]
     assert set(props) == {"text", "voice", "speed", "instructions"}
     assert all(p.get("description") for p in props.values())
 
@@ -100,7 +99,7 @@ def test_schema_lists_the_familys_voices_as_an_enum(
     """The model sees exactly the voices the deployment speaks (tts-1 has no marin)."""
 
     def voices(tool: Any) -> list[str]:
-        voice = tool.tool_call_schema.model_json_schema()["properties"]["voice"]
+        voice = call_schema(tool).model_json_schema()["properties"]["voice"]
         return next(o["enum"] for o in voice["anyOf"] if "enum" in o)
 
     rec = mock_azure()

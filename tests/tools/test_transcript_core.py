@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from langchain_azure_audio.errors import ChunkTranscriptionError, RateLimitError, from_openai_error
-from langchain_azure_audio.tools import AzureSpeechToTextTool, _audio_to_text
+from langchain_azure_audio.tools import AzureSpeechToTextTool
 from langchain_azure_audio.tools._chunking import ChunkSpan
 from langchain_azure_audio.tools._transcript_core import ChunkAttempts
 
@@ -93,7 +93,7 @@ def test_chunk_waits_the_services_retry_after(
     mock_azure: Callable[..., Recorder], make_stt: MakeStt, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     waits: list[float] = []
-    monkeypatch.setattr(_audio_to_text.time, "sleep", waits.append)
+    monkeypatch.setattr("langchain_azure_audio.tools._audio_to_text.time.sleep", waits.append)
     rec = mock_azure(lambda r: _busy(429, **{"retry-after-ms": "250"}))
     stt = make_stt(rec, max_chunk_seconds=6, chunk_retries=2, chunk_retry_delay=5.0)
     with pytest.raises(ChunkTranscriptionError):

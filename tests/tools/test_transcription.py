@@ -25,7 +25,7 @@ from langchain_azure_audio.tools import (
     ChunkTranscriptionError,
 )
 
-from .conftest import Recorder, multipart_fields, silence, tone, wav_of
+from .conftest import Recorder, call_schema, multipart_fields, silence, tone, wav_of
 
 MakeStt = Callable[..., AzureSpeechToTextTool]
 WAV = wav_of(tone(1.0))
@@ -253,7 +253,7 @@ def _chunk_handler(calls: list[dict[str, Any]]) -> Callable[[httpx2.Request], ht
         _, data, _ = fields["file"]
         pcm = data[44:]
         dur = len(pcm) / 32000
-        words = [
+        words: list[dict[str, Any]] = [
             {
                 "word": f"w{n}_{i}",
                 "start": round(i * dur / 4, 3),
@@ -407,13 +407,13 @@ def test_translation_whisper_only(
     assert rec.last.url.path == "/openai/deployments/whisper/audio/translations"
     fields = multipart_fields(rec.last)
     assert fields["prompt"] == "Hi" and "language" not in fields
-    assert set(tool.tool_call_schema.model_json_schema()["properties"]) == {"audio", "prompt"}
+    assert set(call_schema(tool).model_json_schema()["properties"]) == {"audio", "prompt"}
 
 
 def test_transcription_schema_is_model_friendly(
     mock_azure: Callable[..., Recorder], make_stt: MakeStt
 ) -> None:
-    schema = make_stt(mock_azure()).tool_call_schema.model_json_schema()
+    schema = call_schema(make_stt(mock_azure())).model_json_schema()
     assert schema["properties"]["audio"]["type"] == "string"
     assert schema["required"] == ["audio"]
     assert isinstance(make_stt(mock_azure()), AzureSpeechToTextTool)

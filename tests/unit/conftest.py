@@ -80,7 +80,9 @@ CHOICE_FILTER_RESULTS = {
 }
 
 
-def usage(prompt: int = 25, completion: int = 60, audio_in: int = 0, audio_out: int = 48) -> dict:
+def usage(
+    prompt: int = 25, completion: int = 60, audio_in: int = 0, audio_out: int = 48
+) -> dict[str, Any]:
     return {
         "completion_tokens": completion,
         "completion_tokens_details": {
@@ -159,7 +161,9 @@ def text_completion(text: str = "Hello there!") -> dict[str, Any]:
     return completion(content=text, usage_=usage(prompt=12, completion=4, audio_out=0))
 
 
-def chunk(delta: dict[str, Any] | None, finish_reason: str | None = None, **extra: Any) -> dict:
+def chunk(
+    delta: dict[str, Any] | None, finish_reason: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """One ``chat.completion.chunk`` event."""
     body: dict[str, Any] = {
         "choices": []
@@ -223,7 +227,9 @@ def sse_response(body: bytes) -> httpx2.Response:
     )
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None):
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> httpx2.Response:
     return httpx2.Response(
         status, json=body, headers={"x-request-id": f"req-{status}", **(headers or {})}
     )
@@ -280,7 +286,8 @@ class FakeAzure:
         return self.requests[-1]
 
     def body(self, index: int = -1) -> dict[str, Any]:
-        return json.loads(self.requests[index].content)
+        body: dict[str, Any] = json.loads(self.requests[index].content)
+        return body
 
     def url(self, index: int = -1) -> str:
         return str(self.requests[index].url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx2
 import openai
@@ -69,7 +70,7 @@ RATE_LIMIT_BODY = {
 }
 
 
-def _err(status: int, body: dict, request_id: str = "req-0001", **headers: str):
+def _err(status: int, body: dict[str, Any], request_id: str = "req-0001", **headers: str):
     return httpx2.Response(
         status,
         json=body,
@@ -120,7 +121,7 @@ def test_jailbreak_detected_category(azure: FakeAzure, make_model) -> None:
 
 
 @pytest.mark.parametrize("body", [KEY_401_BODY, ENTRA_401_BODY], ids=["key", "entra"])
-def test_401_both_shapes(azure: FakeAzure, make_model, body: dict) -> None:
+def test_401_both_shapes(azure: FakeAzure, make_model, body: dict[str, Any]) -> None:
     azure.push(_err(401, body, "req-401"))
     with pytest.raises(AuthenticationError) as info:
         make_model().invoke("hi")

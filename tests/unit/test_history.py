@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from langchain_azure_audio.messages import AUDIO_EXPIRY_MARGIN_SECONDS, convert_messages
 
@@ -28,7 +28,7 @@ def _ai_with_audio(expires_at: float | None, transcript: str = "It is sunny.") -
     )
 
 
-def _history(ai: AIMessage) -> list:
+def _history(ai: AIMessage) -> list[BaseMessage]:
     return [
         SystemMessage(content="You are a weather bot."),
         HumanMessage(content="Weather?"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from typing import Any
 
 import pytest
 from langchain_core.messages import ChatMessage, HumanMessage
@@ -14,16 +15,17 @@ from langchain_azure_audio.audio import prepare_input_audio
 from .conftest import FakeAzure, b64, b64_block, make_mp3, make_wav
 
 
-def _send(make_model, azure: FakeAzure, *blocks) -> list[dict]:
+def _send(make_model, azure: FakeAzure, *blocks) -> list[dict[str, Any]]:
     content = [{"type": "text", "text": "Transcribe this."}, *blocks]
     make_model().invoke([HumanMessage(content=content)])
     user = azure.body()["messages"][0]
     assert user["role"] == "user"
     assert user["content"][0] == {"type": "text", "text": "Transcribe this."}
-    return user["content"][1:]
+    parts: list[dict[str, Any]] = user["content"][1:]
+    return parts
 
 
-def _part(data: str, fmt: str) -> dict:
+def _part(data: str, fmt: str) -> dict[str, Any]:
     return {"type": "input_audio", "input_audio": {"data": data, "format": fmt}}
 
 

@@ -7,6 +7,7 @@ import ssl
 
 import pytest
 from langchain_core.messages import HumanMessage
+from pydantic import SecretStr
 
 from langchain_azure_audio import AzureAudioChatModel
 
@@ -25,7 +26,9 @@ def test_construction_does_not_build_ssl_context_per_instance(
 
     monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
     for _ in range(3):
-        AzureAudioChatModel(azure_deployment=DEPLOYMENT, azure_endpoint=ENDPOINT, api_key="k")
+        AzureAudioChatModel(
+            azure_deployment=DEPLOYMENT, azure_endpoint=ENDPOINT, api_key=SecretStr("k")
+        )
     assert len(calls) <= 2
 
 

@@ -37,7 +37,9 @@ def _audio_reply(azure: FakeAzure, make_model, raw: bytes = WAV, **model_kwargs)
             raw, transcript="Hello there!", audio_id="audio_abc", expires_at=1_900_000_000
         )
     )
-    return make_model(**model_kwargs).invoke("Say hello")
+    msg = make_model(**model_kwargs).invoke("Say hello")
+    assert isinstance(msg, AIMessage)
+    return msg
 
 
 def test_request_asks_for_audio(azure: FakeAzure, make_model) -> None:
@@ -75,6 +77,7 @@ def test_audio_reply_content_blocks(azure: FakeAzure, make_model) -> None:
     assert isinstance(msg.content, list)
     text, audio = msg.content
     assert text == {"type": "text", "text": "Hello there!"}
+    assert isinstance(audio, dict)
     assert audio["type"] == "audio"
     assert audio["base64"] == b64(WAV)
     assert audio["mime_type"] == "audio/wav"
@@ -130,7 +133,9 @@ def test_audio_reply_usage(azure: FakeAzure, make_model) -> None:
 )
 def test_audio_mime_follows_requested_format(azure: FakeAzure, make_model, fmt, mime) -> None:
     msg = _audio_reply(azure, make_model, audio_format=fmt)
-    assert msg.content[1]["mime_type"] == mime
+    audio = msg.content[1]
+    assert isinstance(audio, dict)
+    assert audio["mime_type"] == mime
     assert azure.body()["audio"]["format"] == fmt
 
 

@@ -60,9 +60,11 @@ def _check_chunks(chunks: list[AIMessageChunk]) -> None:
 
 def _check_full(full: AIMessageChunk) -> None:
     assert isinstance(full.content, list)
-    texts = [b for b in full.content if b.get("type") == "text"]
-    audios = [b for b in full.content if b.get("type") == "audio"]
-    assert full.content[0]["type"] == "text"
+    blocks = [b for b in full.content if isinstance(b, dict)]
+    assert len(blocks) == len(full.content), "every block is a dict"
+    texts = [b for b in blocks if b.get("type") == "text"]
+    audios = [b for b in blocks if b.get("type") == "audio"]
+    assert blocks[0]["type"] == "text"
     assert len(texts) == 1
     assert texts[0]["text"] == "".join(TRANSCRIPT)
     assert len(audios) == 1

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 
-from langchain_azure_audio import audio_block
+from langchain_azure_audio import AzureAudioChatModel, audio_block
 
 from .conftest import FakeAzure, completion, make_wav, usage
 
@@ -32,12 +34,12 @@ class Answer(BaseModel):
     temperature_c: float
 
 
-def _tool_call(name: str, args: dict | str, call_id: str) -> dict:
+def _tool_call(name: str, args: dict[str, Any] | str, call_id: str) -> dict[str, Any]:
     arguments = args if isinstance(args, str) else json.dumps(args)
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
-def _tool_reply(*calls: dict) -> dict:
+def _tool_reply(*calls: dict[str, Any]) -> dict[str, Any]:
     return completion(
         content=None,
         tool_calls=list(calls),
@@ -227,7 +229,9 @@ def test_structured_output_unknown_method(make_model) -> None:
 # -- token counting, profile, tracing --------------------------------------------------------------
 
 
-def test_num_tokens_with_audio_grows_with_duration(make_model) -> None:
+def test_num_tokens_with_audio_grows_with_duration(
+    make_model: Callable[..., AzureAudioChatModel],
+) -> None:
     model = make_model()
 
     def count(seconds: float) -> int:

@@ -7,6 +7,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from pydantic import SecretStr
 
 from langchain_azure_audio import AzureAudioChatModel
 
@@ -261,7 +262,7 @@ def test_arguments_win_over_environment(azure: FakeAzure, monkeypatch: pytest.Mo
     model = AzureAudioChatModel(
         azure_deployment=DEPLOYMENT,
         azure_endpoint=ENDPOINT,
-        api_key="arg-key",
+        api_key=SecretStr("arg-key"),
         api_version="v1",
         http_client=azure.client(),
         modalities=["text"],

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import SecretStr
 
 from langchain_azure_audio import (
     AudioValidationError,
@@ -27,7 +29,7 @@ from .conftest import (
 )
 
 
-def _ask(block: dict) -> list[HumanMessage]:
+def _ask(block: dict[str, Any]) -> list[HumanMessage]:
     return [HumanMessage(content=[{"type": "text", "text": "what is this?"}, block])]
 
 
@@ -37,7 +39,7 @@ def _ask(block: dict) -> list[HumanMessage]:
 def test_missing_endpoint(azure: FakeAzure) -> None:
     with pytest.raises(ConfigurationError, match="AZURE_OPENAI_ENDPOINT"):
         AzureAudioChatModel(
-            azure_deployment=DEPLOYMENT, api_key="k", http_client=azure.client()
+            azure_deployment=DEPLOYMENT, api_key=SecretStr("k"), http_client=azure.client()
         ).invoke("hi")
     assert azure.calls == 0
 
@@ -54,10 +56,10 @@ def test_missing_credentials_names_env_vars(azure: FakeAzure) -> None:
 
 def test_missing_deployment() -> None:
     with pytest.raises(ConfigurationError, match="azure_deployment"):
-        AzureAudioChatModel(azure_endpoint=ENDPOINT, api_key="k")
+        AzureAudioChatModel(azure_endpoint=ENDPOINT, api_key=SecretStr("k"))
 
 
-CONSTRUCTION_ERRORS = {
+CONSTRUCTION_ERRORS: dict[str, tuple[type[Exception], dict[str, Any]]] = {
     "no-endpoint": (ConfigurationError, {"azure_endpoint": None}),
     "no-credentials": (ConfigurationError, {"api_key": None}),
     "old-api-version": (UnsupportedOptionError, {"api_version": "2024-10-21"}),
@@ -95,7 +97,9 @@ def test_old_api_version_from_env_refused(
 ) -> None:
     monkeypatch.setenv("OPENAI_API_VERSION", "2024-06-01")
     with pytest.raises(UnsupportedOptionError):
-        AzureAudioChatModel(azure_deployment=DEPLOYMENT, azure_endpoint=ENDPOINT, api_key="k")
+        AzureAudioChatModel(
+            azure_deployment=DEPLOYMENT, azure_endpoint=ENDPOINT, api_key=SecretStr("k")
+        )
 
 
 @pytest.mark.parametrize("version", ["2025-01-01-preview", "2025-04-01-preview", "v1"])
