@@ -65,10 +65,13 @@ class _ConnectionMixin(_SessionCore):
     def _set_expiry(self, session: Mapping[str, Any]) -> None:
         now = self._opts.clock()
         self._connected_at = now
+        cap = float(self._opts.max_session_seconds)
         expires = session.get("expires_at")
-        self._expires_at = (
-            float(expires) if expires else now + float(self._opts.max_session_seconds)
-        )
+        lifetime = float(expires) - now if isinstance(expires, int | float) else None
+        # The service's expires_at is its own clock; a local clock that disagrees with it (skew,
+        # or a recorded session replayed later) must not make a fresh session look expired or
+        # eternal: then the cap counts from now.
+        self._expires_at = now + (lifetime if lifetime and 0 < lifetime <= 2 * cap else cap)
 
     def _renew_at(self) -> float | None:
         if self._expires_at is None:
@@ -235,3 +238,4 @@ class _ConnectionMixin(_SessionCore):
             except AzureAudioError as exc:  # typed: connection, refusal or a lost stream
                 self._failure = exc
                 self._queue.put_nowait(ServiceError(message=str(exc), code="renewal_failed"))
+                return  # the session has failed; retrying in a loop would only spin

@@ -448,16 +448,20 @@ async def test_a_refused_tool_argument_is_told_to_the_model() -> None:
     """This package's tools answer a bad argument from the model with an error the model can
     fix (voice 'jenny' → the allowed voices); the session goes on and asks again."""
     import httpx2
+    from pydantic import SecretStr
 
     from langchain_azure_audio import AzureTextToSpeechTool
 
     sent: list[httpx2.Request] = []
+
+    def service(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request)
+        return httpx2.Response(500)
+
     tts = AzureTextToSpeechTool(
         azure_endpoint="https://test-resource.openai.azure.com",
-        api_key="test-key",
-        http_client=httpx2.Client(
-            transport=httpx2.MockTransport(lambda r: sent.append(r) or httpx2.Response(500))
-        ),
+        api_key=SecretStr("test-key"),
+        http_client=httpx2.Client(transport=httpx2.MockTransport(service)),
     )
     async with ReplayServer(load("tool_bad_argument.jsonl")) as server:
         agent = make_agent(server, tools=[tts])
