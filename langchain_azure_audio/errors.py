@@ -183,6 +183,8 @@ class ContentFilterError(BadRequestError):
         content_filter_result: The full ``innererror.content_filter_result`` object.
     """
 
+    status_code: int  # type: ignore[assignment]  # 400, or 200 for a reply the filter cut
+
     def __init__(self, message: str, *, response: Any, body: object | None) -> None:
         super().__init__(message, response=response, body=body)
         inner = _error_object(body).get("innererror") or {}

@@ -257,7 +257,8 @@ class _Conversation:
 def _static_text(name: str) -> str:
     return (
         resources.files("langchain_azure_audio.voice_page")
-        .joinpath("static").joinpath(name)
+        .joinpath("static")
+        .joinpath(name)
         .read_text(encoding="utf-8")
     )
 
