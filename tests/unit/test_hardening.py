@@ -192,7 +192,6 @@ def test_200_content_filter_finish_raises(azure: FakeAzure, make_model: Callable
     with pytest.raises(ContentFilterError) as info:
         make_model().invoke("hello")
     assert info.value.categories == ["violence"]
-    # openai's BadRequestError declares `status_code: Literal[400]`; a cut reply is a 200.
     assert info.value.status_code == 200
     assert "content filter" in str(info.value)
 
