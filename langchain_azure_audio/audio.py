@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from langchain_azure_audio import _codecs
-from langchain_azure_audio._codecs import pcm16_to_wav
+from langchain_azure_audio import audio_codecs
+from langchain_azure_audio.audio_codecs import pcm16_to_wav
 from langchain_azure_audio.capabilities import CHAT_INPUT_FORMATS, MAX_CHAT_AUDIO_BYTES
 from langchain_azure_audio.errors import AudioValidationError
 from langchain_azure_audio.sources import read_audio_file
@@ -403,14 +403,14 @@ def _prepare_bytes(
     _warn_mismatch(declared, fmt)
     converted_from = None
     if fmt not in allowed:
-        if not _codecs.codecs_available():
+        if not audio_codecs.codecs_available():
             raise AudioValidationError(
                 f"Azure OpenAI chat accepts only {' and '.join(sorted(allowed))} audio, and this "
                 f"is {fmt}. Install the converter with "
                 '`pip install "langchain-azure-audio[codecs]"` '
                 "or convert it to wav/mp3 first."
             )
-        pcm, rate = _codecs.decode_to_pcm16(raw)
+        pcm, rate = audio_codecs.decode_to_pcm16(raw)
         raw, converted_from, fmt = pcm16_to_wav(pcm, sample_rate=rate), fmt, "wav"
         del pcm
     if len(raw) > max_bytes:

@@ -30,11 +30,10 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from langchain_azure_audio import _json
-from langchain_azure_audio._chat_base import AzureChatPlumbing, check_modalities, format_tools
-from langchain_azure_audio._sse import aiter_sse_batches, iter_sse_batches
+from langchain_azure_audio import fastjson
 from langchain_azure_audio.audio import block_bytes, sniff_format, wav_duration
 from langchain_azure_audio.capabilities import STREAMING_OUTPUT_FORMAT, ModelKind
+from langchain_azure_audio.chat_base import AzureChatPlumbing, check_modalities, format_tools
 from langchain_azure_audio.errors import (
     AzureAudioError,
     ConfigurationError,
@@ -44,6 +43,7 @@ from langchain_azure_audio.errors import (
 )
 from langchain_azure_audio.messages import convert_messages, message_from_completion
 from langchain_azure_audio.settings import AzureAudioSettings, _Clients
+from langchain_azure_audio.sse import aiter_sse_batches, iter_sse_batches
 from langchain_azure_audio.streaming import StreamAssembler
 
 __all__ = ["AzureAudioChatModel"]
@@ -280,7 +280,7 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
         """Validate everything and serialise the body once; nothing is sent yet."""
         payload, fmt = self._payload(messages, stop, stream=stream, **kwargs)
         try:
-            body = _json.dumps(payload)
+            body = fastjson.dumps(payload)
         except (TypeError, ValueError) as exc:
             raise UnsupportedOptionError(
                 f"The request cannot be sent as JSON ({exc}). Message content, tool schemas and "
@@ -327,7 +327,7 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
         request = self._request(messages, stop, stream=False, **kwargs)
         with service_errors():
             response = self._post(self._bundle, request, stream=False)
-            data = _json.loads(response.content)
+            data = fastjson.loads(response.content)
         return self._result(response, data, request.format)
 
     async def _agenerate(
@@ -342,7 +342,7 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
         request = self._request(messages, stop, stream=False, **kwargs)
         with service_errors():
             response = await self._apost(self._bundle, request, stream=False)
-            data = _json.loads(response.content)
+            data = fastjson.loads(response.content)
         return self._result(response, data, request.format)
 
     def _result(self, response: httpx2.Response, data: Mapping[str, Any], fmt: str) -> ChatResult:

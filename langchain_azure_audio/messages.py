@@ -41,7 +41,7 @@ from langchain_core.messages import (
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call
 
-from langchain_azure_audio import _codecs
+from langchain_azure_audio import audio_codecs
 from langchain_azure_audio.audio import (
     PCM16_SAMPLE_RATE,
     atomic_write,
@@ -365,8 +365,8 @@ class MessageAudio:
         if self.format in ("pcm16", "pcm"):
             pcm, rate = self.data, PCM16_SAMPLE_RATE
         else:
-            pcm, rate = _codecs.decode_to_pcm16(self.data)
-        return _codecs.encode_pcm16(pcm, rate, fmt)
+            pcm, rate = audio_codecs.decode_to_pcm16(self.data)
+        return audio_codecs.encode_pcm16(pcm, rate, fmt)
 
 
 def _format_from_mime(mime: str | None, fallback: bytes) -> str:

@@ -16,7 +16,7 @@ import math
 import sys
 from collections.abc import Sequence
 
-from langchain_azure_audio import _codecs
+from langchain_azure_audio import audio_codecs
 from langchain_azure_audio.audio import PCM16_SAMPLE_RATE, parse_wav_header
 
 __all__ = ["frame_energies", "join_wav", "pcm16_samples", "wav_to_pcm16"]
@@ -83,11 +83,11 @@ def join_wav(pieces: Sequence[bytes]) -> tuple[bytes, int]:
     rate = 0
     for piece in pieces:
         decoded = wav_to_pcm16(piece)
-        pcm, piece_rate = decoded if decoded is not None else _codecs.decode_to_pcm16(piece)
+        pcm, piece_rate = decoded if decoded is not None else audio_codecs.decode_to_pcm16(piece)
         if rate == 0:
             rate = piece_rate
         elif piece_rate != rate:
-            pcm = _codecs.resample_pcm16(pcm, piece_rate, rate)
+            pcm = audio_codecs.resample_pcm16(pcm, piece_rate, rate)
         joined.append(pcm)
     return b"".join(joined), rate or PCM16_SAMPLE_RATE
 

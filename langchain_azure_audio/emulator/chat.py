@@ -16,7 +16,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from langchain_azure_audio._codecs import decode_to_pcm16, encode_pcm16
+from langchain_azure_audio.audio_codecs import decode_to_pcm16, encode_pcm16
 from langchain_azure_audio.capabilities import STREAMING_OUTPUT_FORMAT
 from langchain_azure_audio.emulator._http import (
     CHAT_ARGUMENTS,

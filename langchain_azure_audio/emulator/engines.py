@@ -31,7 +31,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_azure_audio._codecs import resample_pcm16
+from langchain_azure_audio.audio_codecs import resample_pcm16
 
 __all__ = [
     "OUTPUT_SAMPLE_RATE",

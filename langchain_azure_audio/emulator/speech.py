@@ -10,7 +10,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from langchain_azure_audio._codecs import encode_pcm16
+from langchain_azure_audio.audio_codecs import encode_pcm16
 from langchain_azure_audio.capabilities import MAX_SPEECH_INPUT_CHARS
 from langchain_azure_audio.emulator._http import (
     SPEECH_ARGUMENTS,

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from langchain_azure_audio._codecs import decode_to_pcm16
+from langchain_azure_audio.audio_codecs import decode_to_pcm16
 from langchain_azure_audio.emulator._http import (
     TRANSCRIPTION_ARGUMENTS,
     TRANSLATION_ARGUMENTS,

@@ -79,9 +79,9 @@ def to_session_pcm16(data: bytes, *, raw_unless_wav: bool = False) -> bytes:
         ):
             return data[info.data_offset : info.data_offset + info.data_bytes]
     try:
-        from langchain_azure_audio import _codecs
+        from langchain_azure_audio import audio_codecs
 
-        pcm, _rate = _codecs.decode_to_pcm16(data, sample_rate=PCM16_SAMPLE_RATE)
+        pcm, _rate = audio_codecs.decode_to_pcm16(data, sample_rate=PCM16_SAMPLE_RATE)
     except ImportError as exc:
         raise AudioValidationError(
             f"Realtime sessions take 24 kHz mono pcm16; converting {fmt} audio needs the codecs "

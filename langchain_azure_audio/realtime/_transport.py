@@ -20,7 +20,7 @@ from typing import Any, Protocol, cast
 import httpx2
 import openai
 
-from langchain_azure_audio import _json
+from langchain_azure_audio import fastjson
 from langchain_azure_audio.errors import translate_error
 
 __all__ = [
@@ -65,7 +65,7 @@ class SdkTransport:
 
         try:
             # Text frames: the service ignores binary ones.
-            await self._conn.send_raw(_json.dumps(event).decode())
+            await self._conn.send_raw(fastjson.dumps(event).decode())
         except ConnectionClosed as exc:
             raise ConnectionLost(str(exc)) from exc
 
@@ -76,7 +76,7 @@ class SdkTransport:
             raw = await self._conn.recv_bytes()
         except ConnectionClosed as exc:
             raise ConnectionLost(str(exc)) from exc
-        data = _json.loads(raw)
+        data = fastjson.loads(raw)
         if not isinstance(data, dict):
             raise ConnectionLost(f"Unexpected realtime message {raw[:80]!r}.")
         return data
@@ -121,7 +121,7 @@ def typed_connect_error(exc: BaseException, url: str) -> BaseException:
     if isinstance(exc, InvalidStatus):
         body_bytes = bytes(exc.response.body or b"")
         try:
-            body: Any = _json.loads(body_bytes) if body_bytes else None
+            body: Any = fastjson.loads(body_bytes) if body_bytes else None
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("error"), dict):

@@ -29,9 +29,9 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from pydantic import ConfigDict, Field, model_validator
 
-from langchain_azure_audio import _json
-from langchain_azure_audio._chat_base import AzureChatPlumbing, check_modalities, format_tools
+from langchain_azure_audio import fastjson
 from langchain_azure_audio.audio import block_bytes, pcm16_to_wav
+from langchain_azure_audio.chat_base import AzureChatPlumbing, check_modalities, format_tools
 from langchain_azure_audio.errors import (
     AzureAudioServiceError,
     StreamInterruptedError,
@@ -186,7 +186,7 @@ class AzureRealtimeChatModel(AzureChatPlumbing, BaseChatModel, RealtimeSettings)
                             "type": "function_call",
                             "call_id": call["id"] or "",
                             "name": call["name"],
-                            "arguments": _json.dumps(call["args"]).decode(),
+                            "arguments": fastjson.dumps(call["args"]).decode(),
                         }
                     )
             elif isinstance(message, ToolMessage):

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from langchain_azure_audio import _codecs
+from langchain_azure_audio import audio_codecs
 from langchain_azure_audio.audio import PCM16_SAMPLE_RATE, pcm16_to_wav, wav_duration
 from langchain_azure_audio.capabilities import ModelCapabilities
 from langchain_azure_audio.errors import UnsupportedOptionError
@@ -129,7 +129,7 @@ def speech_pieces(text: str, max_chars: int) -> list[str]:
 
 def check_joinable(fmt: str, n_pieces: int) -> None:
     """Refuse joining several pieces into ``fmt`` when that needs the missing codecs extra."""
-    if n_pieces > 1 and fmt not in ("wav", "pcm") and not _codecs.codecs_available():
+    if n_pieces > 1 and fmt not in ("wav", "pcm") and not audio_codecs.codecs_available():
         raise UnsupportedOptionError(
             f"Joining {n_pieces} pieces of long text into one {fmt} file needs the codecs "
             'extra: pip install "langchain-azure-audio[codecs]" (or use audio_format='
@@ -196,7 +196,7 @@ def join_audio(pieces: list[bytes], fmt: str) -> tuple[bytes, float | None]:
         data = b"".join(pieces)
         return data, _pcm_seconds(data)
     pcm, rate = join_wav(pieces)
-    return _codecs.encode_pcm16(pcm, rate, fmt), _pcm_seconds(pcm, rate)
+    return audio_codecs.encode_pcm16(pcm, rate, fmt), _pcm_seconds(pcm, rate)
 
 
 def streaming_wav_header(rate: int = PCM16_SAMPLE_RATE) -> bytes:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from langchain_azure_audio import _codecs
+from langchain_azure_audio import audio_codecs
 from langchain_azure_audio.audio import check_audio_header, pcm16_to_wav, sniff_format
 from langchain_azure_audio.errors import AudioValidationError
 from langchain_azure_audio.pcm import wav_to_pcm16
@@ -91,7 +91,7 @@ def prepare_audio(
             f"The data is not audio in a known container (first bytes {data[:8]!r}). Send "
             "wav, mp3, m4a, flac, ogg or webm."
         )
-    have_codecs = _codecs.codecs_available()
+    have_codecs = audio_codecs.codecs_available()
     allowed = input_formats if input_formats is not None else frozenset({fmt})
     duration: float | None = None
     decoded: tuple[bytes, int] | None = None
@@ -104,7 +104,7 @@ def prepare_audio(
     needs_convert = fmt not in allowed
     if duration is None and (too_big or maybe_long or needs_convert):
         if have_codecs:
-            decoded = _codecs.decode_to_pcm16(data, sample_rate=WHISPER_RATE)
+            decoded = audio_codecs.decode_to_pcm16(data, sample_rate=WHISPER_RATE)
             duration = len(decoded[0]) / (2 * decoded[1])
         elif needs_convert or too_big:
             raise _needs_codecs(fmt, len(data), needs_convert)
@@ -119,10 +119,10 @@ def prepare_audio(
                 "This wav file is not 16-bit PCM; splitting it needs the codecs extra: "
                 'pip install "langchain-azure-audio[codecs]".'
             )
-        decoded = _codecs.decode_to_pcm16(data, sample_rate=WHISPER_RATE)
+        decoded = audio_codecs.decode_to_pcm16(data, sample_rate=WHISPER_RATE)
     pcm, rate = decoded
     if rate > WHISPER_RATE and have_codecs:
-        pcm, rate = _codecs.resample_pcm16(pcm, rate, WHISPER_RATE), WHISPER_RATE
+        pcm, rate = audio_codecs.resample_pcm16(pcm, rate, WHISPER_RATE), WHISPER_RATE
     byte_seconds = (limits.max_bytes - _WAV_HEADER_BYTES) / (2 * rate)
     spans = plan_chunks(
         pcm,

@@ -4,7 +4,7 @@
 recording or for each chunk (prompt carried over from the previous chunk), what to do after a
 chunk fails, how to read each answer and how to stitch them — and sends nothing. The tools'
 sync and async methods are thin shells around it that only send, sleep and gather (the way
-httpx's ``BaseClient`` or this package's ``_sse`` decoder split the work), so both paths make
+httpx's ``BaseClient`` or this package's ``sse`` decoder split the work), so both paths make
 the same requests and the same decisions.
 
 Who retries (decided once, here):

@@ -16,11 +16,11 @@ from langchain_core.tools import BaseTool, ToolException
 from langchain_core.tools.base import ArgsSchema
 from pydantic import ConfigDict, Field, model_validator
 
-from langchain_azure_audio._sse import aiter_sse_json, iter_sse_json
 from langchain_azure_audio.audio import mime_for_format
 from langchain_azure_audio.capabilities import MAX_SPEECH_INPUT_CHARS, ModelKind
 from langchain_azure_audio.errors import service_errors
 from langchain_azure_audio.settings import AzureAudioSettings
+from langchain_azure_audio.sse import aiter_sse_json, iter_sse_json
 from langchain_azure_audio.tools._common import (
     Progress,
     ProgressCallback,

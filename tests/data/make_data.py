@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from langchain_azure_audio import _codecs
+from langchain_azure_audio import audio_codecs
 from langchain_azure_audio.emulator.engines import OUTPUT_SAMPLE_RATE, default_engines
 
 HERE = Path(__file__).parent
@@ -27,10 +27,10 @@ def synthesize_pcm16(text: str, voice: str) -> tuple[bytes, int]:
 def main() -> None:
     for name, text in CLIPS.items():
         pcm, rate = synthesize_pcm16(text, voice="alloy")
-        (HERE / f"{name}.wav").write_bytes(_codecs.encode_pcm16(pcm, rate, "wav"))
-        (HERE / f"{name}.mp3").write_bytes(_codecs.encode_pcm16(pcm, rate, "mp3"))
+        (HERE / f"{name}.wav").write_bytes(audio_codecs.encode_pcm16(pcm, rate, "wav"))
+        (HERE / f"{name}.mp3").write_bytes(audio_codecs.encode_pcm16(pcm, rate, "mp3"))
     pcm, rate = synthesize_pcm16(CLIPS["hello"], voice="alloy")
-    (HERE / "hello.flac").write_bytes(_codecs.encode_pcm16(pcm, rate, "flac"))
+    (HERE / "hello.flac").write_bytes(audio_codecs.encode_pcm16(pcm, rate, "flac"))
 
 
 if __name__ == "__main__":

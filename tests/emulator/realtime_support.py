@@ -13,7 +13,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from langchain_azure_audio._codecs import resample_pcm16
+from langchain_azure_audio.audio_codecs import resample_pcm16
 from langchain_azure_audio.emulator import Emulator
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -13,7 +13,7 @@ import httpx2
 import openai
 import pytest
 
-from langchain_azure_audio._codecs import decode_to_pcm16
+from langchain_azure_audio.audio_codecs import decode_to_pcm16
 from langchain_azure_audio.emulator import Emulator
 
 from .conftest import SENTENCE, deployment_url, words

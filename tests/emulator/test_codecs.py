@@ -1,4 +1,4 @@
-"""_codecs: every container decodes to mono pcm16, encodes round-trip, failures are clear."""
+"""audio_codecs: every container decodes to mono pcm16, encodes round-trip, failures are clear."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import struct
 import av
 import pytest
 
-from langchain_azure_audio._codecs import (
+from langchain_azure_audio.audio_codecs import (
     codecs_available,
     decode_to_pcm16,
     encode_pcm16,

@@ -13,7 +13,7 @@ import httpx2
 import openai
 import pytest
 
-from langchain_azure_audio._codecs import decode_to_pcm16
+from langchain_azure_audio.audio_codecs import decode_to_pcm16
 from langchain_azure_audio.emulator.engines import VOICE_STYLES
 
 from .conftest import deployment_url

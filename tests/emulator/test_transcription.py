@@ -10,7 +10,7 @@ import httpx2
 import openai
 import pytest
 
-from langchain_azure_audio._codecs import encode_pcm16
+from langchain_azure_audio.audio_codecs import encode_pcm16
 from langchain_azure_audio.emulator import Emulator
 
 from .conftest import SENTENCE, deployment_url, words
@@ -93,7 +93,7 @@ def test_stream_with_sdk(client: openai.AzureOpenAI, sentence_wav: bytes) -> Non
 
 
 def test_mp3_flac_ogg_uploads(http: httpx2.Client, sentence_wav: bytes) -> None:
-    from langchain_azure_audio._codecs import decode_to_pcm16
+    from langchain_azure_audio.audio_codecs import decode_to_pcm16
 
     pcm, rate = decode_to_pcm16(sentence_wav)
     for fmt, name in (("mp3", "a.mp3"), ("flac", "a.flac"), ("opus", "a.ogg")):

@@ -15,7 +15,7 @@ from langchain_azure_audio import (
     AzureAudioTranslationTool,
     AzureSpeechToTextTool,
     AzureTextToSpeechTool,
-    _codecs,
+    audio_codecs,
     pcm16_to_wav,
 )
 from langchain_azure_audio.audio import sniff_format
@@ -35,7 +35,7 @@ def _listener(service: Target, **kwargs: Any) -> AzureSpeechToTextTool:
 def _seconds(audio: bytes, fmt: str) -> float:
     if fmt == "pcm":
         return len(audio) / 48000
-    pcm, rate = _codecs.decode_to_pcm16(audio)
+    pcm, rate = audio_codecs.decode_to_pcm16(audio)
     return len(pcm) / (2 * rate)
 
 
@@ -106,7 +106,7 @@ def test_word_timestamps(service: Target, cassette: Any, clip: Any) -> None:
 
 def test_long_audio_is_chunked_and_stitched(service: Target, cassette: Any, clip: Any) -> None:
     parts = [clip("weather_question.wav"), clip("calculator_question.wav")]
-    pcm = b"".join(_codecs.decode_to_pcm16(p, sample_rate=24000)[0] for p in parts)
+    pcm = b"".join(audio_codecs.decode_to_pcm16(p, sample_rate=24000)[0] for p in parts)
     silence = b"\x00\x00" * 24000  # a second of silence between the questions
     long_audio = pcm16_to_wav(pcm[: len(pcm) // 2] + silence + pcm[len(pcm) // 2 :])
     listen = _listener(

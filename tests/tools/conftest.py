@@ -161,9 +161,9 @@ def speech_handler(rate: int = 24000, seconds_per_char: float = 0.01) -> Handler
             return httpx2.Response(200, content=pcm)
         if fmt == "wav":
             return httpx2.Response(200, content=wav_of(pcm, rate))
-        from langchain_azure_audio import _codecs
+        from langchain_azure_audio import audio_codecs
 
-        return httpx2.Response(200, content=_codecs.encode_pcm16(pcm, rate, fmt))
+        return httpx2.Response(200, content=audio_codecs.encode_pcm16(pcm, rate, fmt))
 
     return handle
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 
-from langchain_azure_audio import _codecs
+from langchain_azure_audio import audio_codecs
 from langchain_azure_audio.audio import audio_block, sniff_format, wav_duration
 from langchain_azure_audio.runnables import speech_to_text, text_to_speech
 from langchain_azure_audio.tools import ChunkTranscriptionError
@@ -37,7 +37,7 @@ def test_every_format_is_valid_audio(live: Any, fmt: str) -> None:
         assert len(data) % 2 == 0 and len(data) > 24000
         return
     assert sniff_format(data) == {"opus": "ogg"}.get(fmt, fmt)
-    pcm, rate = _codecs.decode_to_pcm16(data)
+    pcm, rate = audio_codecs.decode_to_pcm16(data)
     assert 0.4 < len(pcm) / (2 * rate) < 3
 
 
@@ -58,7 +58,7 @@ def test_long_text_duration_is_sum_of_pieces(live: Any) -> None:
     joined = tts.synthesize(" ".join(SENTENCES))
     assert wav_duration(joined) == pytest.approx(sum(wav_duration(p) for p in pieces), abs=0.05)
     mp3 = live.speech_tool(audio_format="mp3", max_chars=50).synthesize(" ".join(SENTENCES))
-    pcm, rate = _codecs.decode_to_pcm16(mp3)
+    pcm, rate = audio_codecs.decode_to_pcm16(mp3)
     assert len(pcm) / (2 * rate) == pytest.approx(wav_duration(joined), abs=0.15)
 
 

@@ -14,7 +14,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import SecretStr
 
-from langchain_azure_audio import _codecs
+from langchain_azure_audio import audio_codecs
 from langchain_azure_audio.audio import audio_block
 from langchain_azure_audio.chat_models import AzureAudioChatModel
 from langchain_azure_audio.errors import UnsupportedOptionError
@@ -68,7 +68,7 @@ def test_speak_streams_sentence_by_sentence(
         "Enjoy your walk by the river!",
     ]
     assert len(chunks) >= 3 and all(isinstance(c, bytes) for c in chunks)
-    pcm, _ = _codecs.decode_to_pcm16(b"".join(chunks))
+    pcm, _ = audio_codecs.decode_to_pcm16(b"".join(chunks))
     assert pcm
 
 
@@ -81,7 +81,7 @@ async def test_speak_astream_wav_and_str_parser(
     data = b"".join([c async for c in chain.astream("q")])
     assert data[:4] == b"RIFF" and data.count(b"RIFF") == 1
     assert all(b["response_format"] == "pcm" for b in rec.json_bodies())
-    pcm, rate = _codecs.decode_to_pcm16(data)
+    pcm, rate = audio_codecs.decode_to_pcm16(data)
     assert rate == 24000 and len(pcm) == sum(
         round(len(b["input"]) * 0.001 * 24000) * 2 for b in rec.json_bodies()
     )

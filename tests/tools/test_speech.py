@@ -13,7 +13,7 @@ import httpx2
 import pytest
 from langchain_core.messages import ToolMessage
 
-from langchain_azure_audio import _codecs
+from langchain_azure_audio import audio_codecs
 from langchain_azure_audio.audio import sniff_format, wav_duration
 from langchain_azure_audio.errors import (
     DeploymentNotFoundError,
@@ -191,7 +191,7 @@ def test_long_text_joined_into_one_valid_file(
     assert all(b["response_format"] == "wav" for b in bodies)
     if fmt == "wav":
         assert wav_duration(data) == pytest.approx(expected, abs=0.01)
-    pcm, rate = _codecs.decode_to_pcm16(data)
+    pcm, rate = audio_codecs.decode_to_pcm16(data)
     assert len(pcm) / (2 * rate) == pytest.approx(expected, abs=0.1)
     assert msg.artifact["duration_seconds"] == pytest.approx(expected, abs=0.01)
 
@@ -306,7 +306,7 @@ def test_stream_long_text_as_wav_has_one_header(
     bodies = rec.json_bodies()
     assert len(bodies) > 1 and all(b["response_format"] == "pcm" for b in bodies)
     assert data[:4] == b"RIFF" and data.count(b"RIFF") == 1
-    pcm, rate = _codecs.decode_to_pcm16(data)
+    pcm, rate = audio_codecs.decode_to_pcm16(data)
     assert rate == 24000
     assert len(pcm) == sum(round(len(b["input"]) * 0.001 * 24000) * 2 for b in bodies)
     with pytest.raises(UnsupportedOptionError):

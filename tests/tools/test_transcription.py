@@ -12,7 +12,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from langchain_azure_audio import _codecs
+from langchain_azure_audio import audio_codecs
 from langchain_azure_audio.audio import audio_block
 from langchain_azure_audio.errors import (
     AudioValidationError,
@@ -220,7 +220,7 @@ def test_remote_url_opt_in(
 def test_converts_unsupported_container(
     mock_azure: Callable[..., Recorder], make_stt: MakeStt
 ) -> None:
-    aac = _codecs.encode_pcm16(tone(0.5), 16000, "aac")
+    aac = audio_codecs.encode_pcm16(tone(0.5), 16000, "aac")
     rec = mock_azure(_json())
     make_stt(rec).transcribe(aac)
     name, data, ctype = multipart_fields(rec.last)["file"]

@@ -41,8 +41,8 @@ def _examples(name: str) -> tuple[int, int]:
 @pytest.mark.parametrize("name", MODULES)
 def test_module_doctests(name: str) -> None:
     module = importlib.import_module(name)
-    if name.endswith("_codecs"):
-        from langchain_azure_audio._codecs import codecs_available
+    if name.endswith("audio_codecs"):
+        from langchain_azure_audio.audio_codecs import codecs_available
 
         if not codecs_available():
             pytest.skip("PyAV not installed")

@@ -262,9 +262,9 @@ def test_atomic_write_failure_leaves_no_temp(tmp_path, monkeypatch: pytest.Monke
 
 
 def test_save_mp3_from_pcm_with_codecs(azure: FakeAzure, make_model, tmp_path) -> None:
-    from langchain_azure_audio import _codecs
+    from langchain_azure_audio import audio_codecs
 
-    if not _codecs.codecs_available():
+    if not audio_codecs.codecs_available():
         pytest.skip("PyAV not installed")
     msg = _audio_reply(azure, make_model, raw=make_pcm(48_000), audio_format="pcm16")
     out = save_audio(msg, tmp_path / "x.mp3")

@@ -14,7 +14,7 @@ from langchain_azure_audio import (
     AzureAudioChatModel,
     ConfigurationError,
     UnsupportedOptionError,
-    _codecs,
+    audio_codecs,
 )
 from langchain_azure_audio.capabilities import MAX_CHAT_AUDIO_BYTES
 
@@ -399,15 +399,15 @@ def test_audio_in_system_message_refused(azure: FakeAzure, make_model) -> None:
 
 
 def _flac_bytes() -> bytes:
-    if not _codecs.codecs_available():
+    if not audio_codecs.codecs_available():
         pytest.skip("PyAV not installed: cannot build a flac fixture")
-    return _codecs.encode_pcm16(make_pcm(4800), 24_000, "flac")
+    return audio_codecs.encode_pcm16(make_pcm(4800), 24_000, "flac")
 
 
 def _ogg_bytes() -> bytes:
-    if not _codecs.codecs_available():
+    if not audio_codecs.codecs_available():
         pytest.skip("PyAV not installed: cannot build an ogg fixture")
-    return _codecs.encode_pcm16(make_pcm(9600), 24_000, "opus")
+    return audio_codecs.encode_pcm16(make_pcm(9600), 24_000, "opus")
 
 
 @pytest.mark.parametrize("maker", [_flac_bytes, _ogg_bytes], ids=["flac", "ogg"])
@@ -415,7 +415,7 @@ def test_unsupported_container_without_codecs(
     azure: FakeAzure, make_model, monkeypatch: pytest.MonkeyPatch, maker
 ) -> None:
     raw = maker()
-    monkeypatch.setattr(_codecs, "codecs_available", lambda: False)
+    monkeypatch.setattr(audio_codecs, "codecs_available", lambda: False)
     block = {"type": "audio", "base64": base64.b64encode(raw).decode(), "mime_type": "audio/flac"}
     with pytest.raises(AudioValidationError, match=r"langchain-azure-audio\[codecs\]"):
         make_model().invoke(_ask(block))

@@ -106,9 +106,9 @@ def pcm16_wav(pcm: bytes, rate: int) -> bytes:
 
 def resampled(name: str, rate: int = FAKE_MIC_RATE) -> bytes:
     """A clip of tests/data as raw pcm16 mono at ``rate`` (Chromium's fake microphone rate)."""
-    from langchain_azure_audio import _codecs
+    from langchain_azure_audio import audio_codecs
 
-    pcm, _ = _codecs.decode_to_pcm16((DATA / name).read_bytes(), sample_rate=rate)
+    pcm, _ = audio_codecs.decode_to_pcm16((DATA / name).read_bytes(), sample_rate=rate)
     return pcm
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
-from langchain_azure_audio import _json
+from langchain_azure_audio import fastjson
 from langchain_azure_audio.errors import AzureAudioError, StreamInterruptedError
 
 __all__ = ["aiter_sse_batches", "aiter_sse_json", "iter_sse_batches", "iter_sse_json"]
@@ -35,7 +35,7 @@ class _Decoder:
             if text == b"[DONE]":
                 self.done = True
                 return None
-            event = _json.loads(text)
+            event = fastjson.loads(text)
             if isinstance(event, dict) and event.get("error") and len(event) <= 2:
                 err = event["error"]
                 message = err.get("message") if isinstance(err, dict) else str(err)

@@ -8,7 +8,7 @@ extra to install. ``wav`` and raw ``pcm`` go through the standard library only.
 All PCM here is mono, signed 16-bit little-endian ("pcm16", ``s16le``).
 
 Example:
-    >>> from langchain_azure_audio._codecs import encode_pcm16, decode_to_pcm16
+    >>> from langchain_azure_audio.audio_codecs import encode_pcm16, decode_to_pcm16
     >>> pcm = b"\\x00\\x00" * 2400                     # 0.1 s of silence at 24 kHz
     >>> wav = encode_pcm16(pcm, 24000, "wav")
     >>> wav[:4]
