@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from openai.types.realtime import RealtimeFunctionToolParam
 from websockets.asyncio.client import ClientConnection, connect
 
 from langchain_azure_audio.audio_codecs import resample_pcm16
@@ -20,7 +21,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 RATE = 24000
 FRAME_BYTES = RATE * 2 // 50  # 20 ms of 24 kHz pcm16
 
-WEATHER_TOOL = {
+WEATHER_TOOL: RealtimeFunctionToolParam = {
     "type": "function",
     "name": "get_weather",
     "description": "Current weather of a city.",
@@ -79,7 +80,8 @@ class Client:
     async def update(self, **session: Any) -> dict[str, Any]:
         await self.send("session.update", session={"type": "realtime", **session})
         events = await self.until("session.updated")
-        return events[-1]["session"]
+        updated: dict[str, Any] = events[-1]["session"]
+        return updated
 
 
 @asynccontextmanager

@@ -5,13 +5,15 @@ from __future__ import annotations
 import httpx2
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from langchain_azure_audio.emulator import Emulator
 
 from .conftest import deployment_url
 
 CHAT = deployment_url("gpt-4o-mini-audio-preview", "chat/completions")
-BODY = {"messages": [{"role": "user", "content": "Hello"}]}
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello"}]
+BODY = {"messages": MESSAGES}
 KEY_MESSAGE = "Access denied due to invalid subscription key or wrong API endpoint."
 TOKEN_401 = {
     "statusCode": 401,
@@ -33,7 +35,7 @@ def test_key_auth(emu: Emulator) -> None:
 def test_sdk_wrong_key_raises_authentication_error(emu: Emulator) -> None:
     client = emu.client(api_key="not-the-key", max_retries=0)
     with pytest.raises(openai.AuthenticationError):
-        client.chat.completions.create(model="gpt-4o-mini-audio-preview", messages=BODY["messages"])  # type: ignore[arg-type]
+        client.chat.completions.create(model="gpt-4o-mini-audio-preview", messages=MESSAGES)
 
 
 def test_bearer_tokens_default_accepts_any(emu: Emulator) -> None:
@@ -49,9 +51,7 @@ def test_bearer_tokens_default_accepts_any(emu: Emulator) -> None:
         azure_ad_token_provider=provider,
         max_retries=0,
     )
-    reply = client.chat.completions.create(
-        model="gpt-4o-mini-audio-preview", messages=BODY["messages"]
-    )  # type: ignore[arg-type]
+    reply = client.chat.completions.create(model="gpt-4o-mini-audio-preview", messages=MESSAGES)
     assert reply.choices[0].message.content == "You said: Hello"
     assert calls
     with httpx2.Client(base_url=emu.endpoint) as http:
@@ -83,8 +83,8 @@ def test_custom_key_and_deployments() -> None:
         api_key="custom", deployments={"my-voice-bot": "gpt-4o-mini-audio-preview"}
     ) as emu:
         client = emu.client(max_retries=0)
-        reply = client.chat.completions.create(model="my-voice-bot", messages=BODY["messages"])  # type: ignore[arg-type]
+        reply = client.chat.completions.create(model="my-voice-bot", messages=MESSAGES)
         assert reply.model == "gpt-4o-mini-audio-preview"
         with pytest.raises(openai.NotFoundError):
-            client.chat.completions.create(model="whisper", messages=BODY["messages"])  # type: ignore[arg-type]
+            client.chat.completions.create(model="whisper", messages=MESSAGES)
         assert "custom" not in repr(emu.config)

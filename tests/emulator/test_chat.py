@@ -6,12 +6,18 @@ import base64
 import io
 import json
 import time
-from typing import Any
+from typing import Any, Literal, cast
 
 import av
 import httpx2
 import openai
 import pytest
+from openai.types.chat import (
+    ChatCompletionAssistantMessageParam,
+    ChatCompletionContentPartInputAudioParam,
+    ChatCompletionFunctionToolParam,
+    ChatCompletionMessageParam,
+)
 
 from langchain_azure_audio.audio_codecs import decode_to_pcm16
 from langchain_azure_audio.emulator import Emulator
@@ -20,7 +26,7 @@ from .conftest import SENTENCE, deployment_url, words
 
 CHAT = deployment_url("gpt-4o-mini-audio-preview", "chat/completions")
 AUDIO_OUT = {"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}}
-WEATHER_TOOL = {
+WEATHER_TOOL: ChatCompletionFunctionToolParam = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -32,7 +38,7 @@ WEATHER_TOOL = {
         },
     },
 }
-CALC_TOOL = {
+CALC_TOOL: ChatCompletionFunctionToolParam = {
     "type": "function",
     "function": {
         "name": "calculator",
@@ -41,11 +47,13 @@ CALC_TOOL = {
 }
 
 
-def user(text: str) -> list[dict[str, Any]]:
+def user(text: str) -> list[ChatCompletionMessageParam]:
     return [{"role": "user", "content": text}]
 
 
-def audio_part(b64: str, fmt: str = "wav") -> dict[str, Any]:
+def audio_part(
+    b64: str, fmt: Literal["wav", "mp3"] = "wav"
+) -> ChatCompletionContentPartInputAudioParam:
     return {"type": "input_audio", "input_audio": {"data": b64, "format": fmt}}
 
 
@@ -91,7 +99,7 @@ def test_tts_stt_round_trip_through_chat(client: openai.AzureOpenAI, sentence_b6
     """Audio in -> the real recognizer hears it -> audio out -> the recognizer hears the reply."""
     first = client.chat.completions.create(
         model="gpt-4o-mini-audio-preview",
-        messages=[{"role": "user", "content": [audio_part(sentence_b64)]}],  # type: ignore[list-item]
+        messages=[{"role": "user", "content": [audio_part(sentence_b64)]}],
         modalities=["text", "audio"],
         audio={"voice": "coral", "format": "wav"},
     )
@@ -101,14 +109,14 @@ def test_tts_stt_round_trip_through_chat(client: openai.AzureOpenAI, sentence_b6
     assert words(message.audio.transcript) == words("You said: " + SENTENCE)
     assert message.audio.expires_at > time.time() + 3000
     assert first.usage is not None and first.usage.prompt_tokens_details is not None
-    assert first.usage.prompt_tokens_details.audio_tokens > 20  # ~10 tokens/s of input
+    assert (first.usage.prompt_tokens_details.audio_tokens or 0) > 20  # ~10 tokens/s of input
     assert first.usage.completion_tokens_details is not None
-    assert first.usage.completion_tokens_details.audio_tokens > 40  # ~20 tokens/s of output
+    assert (first.usage.completion_tokens_details.audio_tokens or 0) > 40  # ~20 tokens/s out
 
     # the spoken reply, sent back as input, is heard word for word
     second = client.chat.completions.create(
         model="gpt-4o-mini-audio-preview",
-        messages=[{"role": "user", "content": [audio_part(message.audio.data)]}],  # type: ignore[list-item]
+        messages=[{"role": "user", "content": [audio_part(message.audio.data)]}],
     )
     assert words(second.choices[0].message.content or "") == words(
         "You said: You said: " + SENTENCE
@@ -161,24 +169,25 @@ def test_pcm16_output_is_raw_24khz(http: httpx2.Client) -> None:
 def test_audio_id_history(client: openai.AzureOpenAI) -> None:
     first = client.chat.completions.create(
         model="gpt-4o-mini-audio-preview",
-        messages=user("Remember me."),  # type: ignore[arg-type]
+        messages=user("Remember me."),
         modalities=["text", "audio"],
         audio={"voice": "alloy", "format": "wav"},
     )
     audio = first.choices[0].message.audio
     assert audio is not None
-    history = [
+    history: list[ChatCompletionMessageParam] = [
         {"role": "user", "content": "Remember me."},
         {"role": "assistant", "audio": {"id": audio.id}},
         {"role": "user", "content": "Again."},
     ]
-    again = client.chat.completions.create(model="gpt-4o-mini-audio-preview", messages=history)  # type: ignore[arg-type]
+    again = client.chat.completions.create(model="gpt-4o-mini-audio-preview", messages=history)
     assert again.choices[0].message.content == "You said: Again."
     history[1] = {"role": "assistant", "audio": {"id": "audio_unknown"}}
     with pytest.raises(openai.BadRequestError) as info:
-        client.chat.completions.create(model="gpt-4o-mini-audio-preview", messages=history)  # type: ignore[arg-type]
+        client.chat.completions.create(model="gpt-4o-mini-audio-preview", messages=history)
     assert "expired or was not found" in str(info.value)
-    assert info.value.body["param"] == "messages[1].audio.id"  # type: ignore[index]
+    assert isinstance(info.value.body, dict)
+    assert info.value.body["param"] == "messages[1].audio.id"
 
 
 def test_audio_id_expires() -> None:
@@ -202,25 +211,29 @@ def test_audio_id_expires() -> None:
 def test_tool_call_then_tool_result(client: openai.AzureOpenAI) -> None:
     first = client.chat.completions.create(
         model="gpt-4o-mini-audio-preview",
-        messages=user("What is the weather in Paris?"),  # type: ignore[arg-type]
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        messages=user("What is the weather in Paris?"),
+        tools=[WEATHER_TOOL],
         modalities=["text", "audio"],
         audio={"voice": "alloy", "format": "wav"},
     )
     choice = first.choices[0]
     assert choice.finish_reason == "tool_calls"
     assert choice.message.audio is None  # no audio with a tool call
-    call = choice.message.tool_calls[0]  # type: ignore[index]
-    assert call.function.name == "get_weather"  # type: ignore[union-attr]
-    assert json.loads(call.function.arguments) == {"city": "Paris"}  # type: ignore[union-attr]
+    assert choice.message.tool_calls
+    call = choice.message.tool_calls[0]
+    assert call.type == "function"
+    assert call.function.name == "get_weather"
+    assert json.loads(call.function.arguments) == {"city": "Paris"}
+    # the SDK's reply message, sent back as it came (a dump of it is an assistant message param)
+    reply = cast(ChatCompletionAssistantMessageParam, choice.message.model_dump(exclude_none=True))
     second = client.chat.completions.create(
         model="gpt-4o-mini-audio-preview",
         messages=[
             *user("What is the weather in Paris?"),
-            choice.message.model_dump(exclude_none=True),
+            reply,
             {"role": "tool", "tool_call_id": call.id, "content": "Sunny and 21 degrees"},
-        ],  # type: ignore[list-item]
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        ],
+        tools=[WEATHER_TOOL],
     )
     assert second.choices[0].message.content == (
         "The get_weather tool returned: Sunny and 21 degrees."
@@ -303,7 +316,7 @@ def test_stream_text_and_tool_calls_with_sdk(client: openai.AzureOpenAI) -> None
     stream = client.chat.completions.create(
         model="gpt-4o-mini-audio-preview",
         messages=user("Say hi to all"),
-        stream=True,  # type: ignore[arg-type]
+        stream=True,
     )
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     assert text == "You said: Say hi to all"
@@ -311,8 +324,8 @@ def test_stream_text_and_tool_calls_with_sdk(client: openai.AzureOpenAI) -> None
     stream = client.chat.completions.create(
         model="gpt-4o-mini-audio-preview",
         messages=user("weather in Rome"),
-        stream=True,  # type: ignore[arg-type]
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        stream=True,
+        tools=[WEATHER_TOOL],
     )
     names, args, finish = [], "", None
     for chunk in stream:
@@ -330,12 +343,13 @@ def test_stream_text_and_tool_calls_with_sdk(client: openai.AzureOpenAI) -> None
 
 def test_v1_url_style(emu: Emulator) -> None:
     v1 = openai.OpenAI(base_url=emu.endpoint + "/openai/v1", api_key=emu.api_key, max_retries=0)
-    reply = v1.chat.completions.create(model="gpt-audio-mini", messages=user("v1 works"))  # type: ignore[arg-type]
+    reply = v1.chat.completions.create(model="gpt-audio-mini", messages=user("v1 works"))
     assert reply.choices[0].message.content == "You said: v1 works"
     assert reply.model == "gpt-audio-mini"
     with pytest.raises(openai.NotFoundError) as info:
-        v1.chat.completions.create(model="missing", messages=user("x"))  # type: ignore[arg-type]
-    assert info.value.body["code"] == "DeploymentNotFound"  # type: ignore[index]
+        v1.chat.completions.create(model="missing", messages=user("x"))
+    assert isinstance(info.value.body, dict)
+    assert info.value.body["code"] == "DeploymentNotFound"
 
 
 # -- validation --------------------------------------------------------------------------------

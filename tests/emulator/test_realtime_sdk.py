@@ -12,6 +12,7 @@ import openai
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
+from websockets.typing import Subprotocol
 
 from langchain_azure_audio.emulator import Emulator, default_engines
 
@@ -108,11 +109,13 @@ async def test_sdk_client_secrets_and_ephemeral_key(emu: Emulator) -> None:
     )
     assert secret.value.startswith("ek_")
     assert time.time() + 590 <= secret.expires_at <= time.time() + 601
+    assert secret.session.type == "realtime"
     assert secret.session.instructions == "From the key."
     # a browser-style client: only the ephemeral key, as a Bearer token
     async with _sdk(emu, api_key=secret.value).realtime.connect(model="gpt-realtime") as conn:
         created = await conn.recv()
         assert created.type == "session.created"
+        assert created.session.type == "realtime"
         assert created.session.instructions == "From the key."
         await conn.conversation.item.create(
             item={"type": "message", "role": "user", "content": [{"type": "input_text",
@@ -173,7 +176,10 @@ async def test_ephemeral_key_expires_on_the_injected_clock() -> None:
         # browsers send the key as a subprotocol
         async with connect(
             f"{emu.realtime_url}?model=gpt-realtime",
-            subprotocols=["realtime", f"openai-insecure-api-key.{emu.api_key}"],  # type: ignore[list-item]
+            subprotocols=[
+                Subprotocol("realtime"),
+                Subprotocol(f"openai-insecure-api-key.{emu.api_key}"),
+            ],
         ) as ws:
             assert ws.subprotocol == "realtime"
             assert json.loads(await ws.recv())["type"] == "session.created"
