@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import math
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, ClassVar, Literal
 
-import httpx2
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import (
@@ -18,55 +14,33 @@ from langchain_core.language_models.chat_models import (
     generate_from_stream,
 )
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
-from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from langchain_azure_audio import fastjson
-from langchain_azure_audio.audio import block_bytes, sniff_format, wav_duration
 from langchain_azure_audio.capabilities import STREAMING_OUTPUT_FORMAT, ModelKind
 from langchain_azure_audio.chat_base import AzureChatPlumbing, check_modalities, format_tools
-from langchain_azure_audio.errors import (
-    AzureAudioError,
-    ConfigurationError,
-    ContentFilterError,
-    UnsupportedOptionError,
-    service_errors,
+from langchain_azure_audio.chat_completions import (
+    ChatRequest,
+    apost,
+    chat_result,
+    encode_request,
+    generation_chunks,
+    post,
 )
-from langchain_azure_audio.messages import convert_messages, message_from_completion
-from langchain_azure_audio.settings import AzureAudioSettings, _Clients
+from langchain_azure_audio.chat_structured import structured_output
+from langchain_azure_audio.chat_tokens import estimate_prompt_tokens, estimate_text_tokens
+from langchain_azure_audio.errors import ConfigurationError, service_errors
+from langchain_azure_audio.messages import convert_messages
+from langchain_azure_audio.settings import AzureAudioSettings
 from langchain_azure_audio.sse import aiter_sse_batches, iter_sse_batches
 from langchain_azure_audio.streaming import StreamAssembler
 
 __all__ = ["AzureAudioChatModel"]
 
-logger = logging.getLogger(__name__)
-
-_INPUT_AUDIO_TOKENS_PER_SECOND = 10.0
 _MODALITIES = (["text", "audio"], ["audio", "text"], ["text"])
-_CHARS_PER_TOKEN = 4.0
-
-
-def _finish_reason(event: Mapping[str, Any]) -> Any:
-    choices = event.get("choices") or [{}]
-    return choices[0].get("finish_reason")
-
-
-@dataclass(frozen=True)
-class _Request:
-    """A validated, serialised chat-completions request (the same for invoke and stream)."""
-
-    body: bytes
-    format: str
-    audio: bool
 
 
 class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
@@ -276,42 +250,10 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
 
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any
-    ) -> _Request:
+    ) -> ChatRequest:
         """Validate everything and serialise the body once; nothing is sent yet."""
         payload, fmt = self._payload(messages, stop, stream=stream, **kwargs)
-        try:
-            body = fastjson.dumps(payload)
-        except (TypeError, ValueError) as exc:
-            raise UnsupportedOptionError(
-                f"The request cannot be sent as JSON ({exc}). Message content, tool schemas and "
-                "model_kwargs may hold only strings, numbers, booleans, None, lists and dicts.",
-                option="messages",
-                value=None,
-            ) from None
-        return _Request(body, fmt, "audio" in payload["modalities"])
-
-    def _post(self, bundle: _Clients, request: _Request, *, stream: bool) -> httpx2.Response:
-        """One POST through the SDK's low-level client (its retries, auth and errors)."""
-        return bundle.sync.post(
-            "/chat/completions",
-            cast_to=httpx2.Response,
-            content=request.body,
-            options={"headers": self._request_headers(bundle)},
-            stream=stream,
-        )
-
-    async def _apost(self, bundle: _Clients, request: _Request, *, stream: bool) -> httpx2.Response:
-        return await bundle.async_.post(
-            "/chat/completions",
-            cast_to=httpx2.Response,
-            content=request.body,
-            options={"headers": self._request_headers(bundle)},
-            stream=stream,
-        )
-
-    @staticmethod
-    def _request_headers(bundle: _Clients) -> dict[str, Any]:
-        return {"Content-Type": "application/json", **bundle.extra_headers}
+        return encode_request(payload, fmt)
 
     # -- generation --------------------------------------------------------------------------
 
@@ -326,9 +268,10 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
         request = self._request(messages, stop, stream=False, **kwargs)
         with service_errors():
-            response = self._post(self._bundle, request, stream=False)
+            bundle = self._bundle
+            response = post(bundle.sync, request, bundle.extra_headers, stream=False)
             data = fastjson.loads(response.content)
-        return self._result(response, data, request.format)
+        return chat_result(response, data, request.format)
 
     async def _agenerate(
         self,
@@ -341,40 +284,10 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
         request = self._request(messages, stop, stream=False, **kwargs)
         with service_errors():
-            response = await self._apost(self._bundle, request, stream=False)
+            bundle = self._bundle
+            response = await apost(bundle.async_, request, bundle.extra_headers, stream=False)
             data = fastjson.loads(response.content)
-        return self._result(response, data, request.format)
-
-    def _result(self, response: httpx2.Response, data: Mapping[str, Any], fmt: str) -> ChatResult:
-        message = message_from_completion(data, audio_format=fmt)
-        if message.response_metadata.get("finish_reason") == "content_filter":
-            raise ContentFilterError.from_reply(response, data)
-        return ChatResult(
-            generations=[
-                ChatGeneration(
-                    message=message,
-                    generation_info={
-                        "finish_reason": message.response_metadata.get("finish_reason")
-                    },
-                )
-            ],
-            llm_output={
-                "model_name": data.get("model"),
-                "system_fingerprint": data.get("system_fingerprint"),
-                "token_usage": data.get("usage"),
-            },
-        )
-
-    @staticmethod
-    def _chunks(
-        assembler: StreamAssembler, response: httpx2.Response, events: list[Mapping[str, Any]]
-    ) -> Iterator[ChatGenerationChunk]:
-        """Events of one network read → generation chunks; a reply the filter cut raises."""
-        for chunk in assembler.feed_batch(events):
-            if chunk.response_metadata.get("finish_reason") == "content_filter":
-                cut = next(e for e in events if _finish_reason(e) == "content_filter")
-                raise ContentFilterError.from_reply(response, cut)
-            yield ChatGenerationChunk(message=chunk)
+        return chat_result(response, data, request.format)
 
     def _stream(
         self,
@@ -386,10 +299,11 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
         request = self._request(messages, stop, stream=True, **kwargs)
         assembler = StreamAssembler(audio=request.audio)
         with service_errors():
-            response = self._post(self._bundle, request, stream=True)
+            bundle = self._bundle
+            response = post(bundle.sync, request, bundle.extra_headers, stream=True)
             try:
                 for events in iter_sse_batches(response.iter_bytes()):
-                    for gen in self._chunks(assembler, response, events):
+                    for gen in generation_chunks(assembler, response, events):
                         if run_manager and gen.text:
                             run_manager.on_llm_new_token(gen.text, chunk=gen)
                         yield gen
@@ -406,10 +320,11 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
         request = self._request(messages, stop, stream=True, **kwargs)
         assembler = StreamAssembler(audio=request.audio)
         with service_errors():
-            response = await self._apost(self._bundle, request, stream=True)
+            bundle = self._bundle
+            response = await apost(bundle.async_, request, bundle.extra_headers, stream=True)
             try:
                 async for events in aiter_sse_batches(response.aiter_bytes()):
-                    for gen in self._chunks(assembler, response, events):
+                    for gen in generation_chunks(assembler, response, events):
                         if run_manager and gen.text:
                             await run_manager.on_llm_new_token(gen.text, chunk=gen)
                         yield gen
@@ -469,56 +384,20 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
         """
         if kwargs:
             raise ValueError(f"Unexpected arguments {sorted(kwargs)}.")
-        if method == "json_schema":
-            logger.debug("Audio models reject json_schema response formats; using a forced tool.")
-            method = "function_calling"
-            strict = True if strict is None else strict
-        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        trace = {
-            "ls_structured_output_format": {
-                "kwargs": {"method": method, "strict": strict},
-                "schema": convert_to_openai_tool(schema) if schema is not None else None,
-            }
-        }
-        text_only = self.bind(modalities=["text"], **trace)
-        llm: Runnable[LanguageModelInput, Any]
-        parser: Runnable[Any, Any]
-        if method == "function_calling":
-            if schema is None:
-                raise ValueError("schema is required for method='function_calling'.")
-            tool = convert_to_openai_tool(schema)
-            name = tool["function"]["name"]
-            llm = AzureAudioChatModel.bind_tools(
-                self, [schema], tool_choice=name, parallel_tool_calls=False, strict=strict
-            ).bind(modalities=["text"], **trace)
-            if is_pydantic:
-                parser = PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
-            else:
-                parser = JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
-        elif method == "json_mode":
-            llm = text_only.bind(response_format={"type": "json_object"})
-            parser = (
-                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type]
-                if is_pydantic
-                else JsonOutputParser()
-            )
-        else:
-            raise ValueError(f"Unknown method {method!r}: use 'function_calling' or 'json_mode'.")
-        if not include_raw:
-            return llm | parser
-        parsed = RunnablePassthrough.assign(
-            parsed=lambda x: parser.invoke(x["raw"]), parsing_error=lambda _: None
-        ).with_fallbacks(
-            [RunnablePassthrough.assign(parsed=lambda _: None)],
-            exception_key="parsing_error",
+        return structured_output(
+            self,
+            partial(AzureAudioChatModel.bind_tools, self),
+            schema,
+            method=method,
+            include_raw=include_raw,
+            strict=strict,
         )
-        return RunnableMap(raw=llm) | parsed
 
     # -- token counting -------------------------------------------------------------------------
 
     def get_num_tokens(self, text: str) -> int:
         """Estimate text tokens (about four characters a token); never downloads a tokenizer."""
-        return math.ceil(len(text) / _CHARS_PER_TOKEN) if text else 0
+        return estimate_text_tokens(text)
 
     def get_num_tokens_from_messages(
         self,
@@ -530,31 +409,4 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
         An estimate for budgeting, not the service's count: ``usage_metadata`` on replies has the
         exact figures. Audio whose duration cannot be read counts by size (16 kB a second).
         """
-        total = 3
-        for message in messages:
-            total += 4
-            content = message.content
-            for block in [content] if isinstance(content, str) else content:
-                if isinstance(block, str):
-                    total += self.get_num_tokens(block)
-                elif isinstance(block, Mapping):
-                    total += self._block_tokens(block)
-            for call in getattr(message, "tool_calls", None) or []:
-                total += self.get_num_tokens(call["name"] + json.dumps(call["args"]))
-        for tool in tools or []:
-            total += self.get_num_tokens(json.dumps(convert_to_openai_tool(tool)))
-        return total
-
-    def _block_tokens(self, block: Mapping[str, Any]) -> int:
-        kind = block.get("type")
-        if kind == "text":
-            return self.get_num_tokens(str(block.get("text", "")))
-        if kind in ("audio", "input_audio"):
-            source = block.get("input_audio") if kind == "input_audio" else block
-            try:
-                raw = block_bytes(source or {})
-                seconds = wav_duration(raw) if sniff_format(raw) == "wav" else len(raw) / 16_000
-            except (AzureAudioError, ValueError):  # unreadable audio: nothing to estimate
-                return 0
-            return math.ceil(seconds * _INPUT_AUDIO_TOKENS_PER_SECOND)
-        return 0
+        return estimate_prompt_tokens(messages, tools, count_text=self.get_num_tokens)

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the emulator's routes: errors, SSE, truncated responses, tokens."""
+"""HTTP plumbing shared by the emulator's routes: errors, SSE, truncated responses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import hmac
 import json
 import logging
 import math
-import re
 import threading
 import time
 import uuid
@@ -475,14 +474,3 @@ def split_sizes(total: int, base: int) -> list[int]:
         remaining -= size
         i += 1
     return sizes
-
-
-def text_tokens(text: str) -> int:
-    """~1.3 tokens a word."""
-    words = len(text.split())
-    return math.ceil(words * 1.3)
-
-
-def word_pieces(text: str) -> list[str]:
-    """Split ``text`` into word pieces that concatenate back to it exactly."""
-    return re.findall(r"\s*\S+\s*?(?=\s|$)|\s+$", text) or ([text] if text else [])

@@ -21,9 +21,9 @@ from langchain_azure_audio.emulator._http import (
     option_error,
     split_sizes,
     sse_event,
-    text_tokens,
 )
 from langchain_azure_audio.emulator.engines import OUTPUT_SAMPLE_RATE
+from langchain_azure_audio.emulator.text import text_tokens
 from langchain_azure_audio.errors import UnsupportedOptionError
 
 __all__ = ["SPEECH_CONTENT_TYPES", "audio_speech"]

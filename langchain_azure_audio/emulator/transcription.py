@@ -27,10 +27,9 @@ from langchain_azure_audio.emulator._http import (
     invalid,
     invalid_choice,
     sse_event,
-    text_tokens,
-    word_pieces,
 )
 from langchain_azure_audio.emulator.engines import Transcription
+from langchain_azure_audio.emulator.text import text_tokens, word_pieces
 from langchain_azure_audio.errors import AudioValidationError, UnsupportedOptionError
 from langchain_azure_audio.subtitles import render_srt, render_vtt
 

@@ -14,14 +14,9 @@ from langchain_azure_audio.realtime._audio import (
     read_pcm16,
     to_session_pcm16,
 )
-from langchain_azure_audio.realtime.agent import (
-    AzureRealtimeVoiceAgent,
-    ClientSecret,
-    RealtimeConversation,
-    normalize_turn_detection,
-    realtime_tool_spec,
-)
+from langchain_azure_audio.realtime.agent import AzureRealtimeVoiceAgent
 from langchain_azure_audio.realtime.chat_model import AzureRealtimeChatModel
+from langchain_azure_audio.realtime.conversation import RealtimeConversation
 from langchain_azure_audio.realtime.events import (
     FunctionCallRequested,
     InputTranscript,
@@ -41,6 +36,11 @@ from langchain_azure_audio.realtime.events import (
     ToolStarted,
 )
 from langchain_azure_audio.realtime.session import RealtimeSession, realtime_usage
+from langchain_azure_audio.realtime.settings import (
+    ClientSecret,
+    normalize_turn_detection,
+    realtime_tool_spec,
+)
 
 __all__ = [
     "AzureRealtimeChatModel",

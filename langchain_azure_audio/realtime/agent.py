@@ -1,290 +1,44 @@
-"""``AzureRealtimeVoiceAgent``: a LangChain voice agent on Azure OpenAI's GA realtime API."""
+"""``AzureRealtimeVoiceAgent``: a LangChain voice agent on Azure OpenAI's GA realtime API.
+
+Its settings live in :mod:`~langchain_azure_audio.realtime.settings` and the one-call
+conversation in :mod:`~langchain_azure_audio.realtime.conversation`; their names are importable
+from here too.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from typing import Any, Literal
 
 from langchain_core.callbacks import Callbacks
-from langchain_core.messages.ai import UsageMetadata, add_usage
 from langchain_core.tools import BaseTool
 from langchain_core.tools import tool as as_tool
-from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, model_validator
 
-from langchain_azure_audio.audio import PCM16_SAMPLE_RATE, pcm16_to_wav
-from langchain_azure_audio.capabilities import REALTIME_TURN_DETECTION_FIELDS, ModelKind
-from langchain_azure_audio.errors import (
-    ConfigurationError,
-    UnsupportedOptionError,
-    service_errors,
-)
-from langchain_azure_audio.realtime._audio import ms_to_bytes
-from langchain_azure_audio.realtime._transport import (
-    Transport,
-    TransportFactory,
-    open_sdk_transport,
-    realtime_url,
-)
-from langchain_azure_audio.realtime.events import (
-    InputTranscript,
-    OutputAudio,
-    OutputTranscriptDone,
-    RealtimeEvent,
-    Reconnected,
-    ResponseDone,
-    SpeechStopped,
-    ToolFinished,
-)
+from langchain_azure_audio.errors import ConfigurationError, UnsupportedOptionError
+from langchain_azure_audio.realtime.conversation import RealtimeConversation, run_conversation
+from langchain_azure_audio.realtime.events import RealtimeEvent
 from langchain_azure_audio.realtime.session import RealtimeSession, SessionOptions
-from langchain_azure_audio.settings import AzureAudioSettings
+from langchain_azure_audio.realtime.settings import (
+    ClientSecret,
+    RealtimeSettings,
+    TurnDetection,
+    normalize_turn_detection,
+    realtime_tool_spec,
+)
 
-__all__ = ["AzureRealtimeVoiceAgent", "ClientSecret", "RealtimeConversation", "RealtimeSettings"]
-
-logger = logging.getLogger(__name__)
-
-TurnDetection = dict[str, Any] | Literal["server_vad", "semantic_vad"] | None
-
-_TURN_DETECTION_KEYS = REALTIME_TURN_DETECTION_FIELDS
-_EAGERNESS = frozenset({"low", "medium", "high", "auto"})
-_PCM_FORMAT = {"type": "audio/pcm", "rate": PCM16_SAMPLE_RATE}
-
-
-def normalize_turn_detection(value: TurnDetection) -> dict[str, Any] | None:
-    """Check a ``turn_detection`` setting against the GA shapes and return its dict form.
-
-    Example:
-        >>> normalize_turn_detection("server_vad")
-        {'type': 'server_vad'}
-        >>> normalize_turn_detection(None) is None
-        True
-    """
-    if value is None:
-        return None
-    config = {"type": value} if isinstance(value, str) else dict(value)
-    kind = config.get("type")
-    allowed = _TURN_DETECTION_KEYS.get(str(kind))
-    if allowed is None:
-        raise UnsupportedOptionError(
-            f"turn_detection type {kind!r} is not supported: use 'server_vad', 'semantic_vad' "
-            "or None (the caller commits each turn with session.commit_audio()).",
-            option="turn_detection",
-            value=value,
-        )
-    unknown = sorted(set(config) - allowed)
-    if unknown:
-        raise UnsupportedOptionError(
-            f"turn_detection {kind} does not take {unknown}; "
-            f"it takes {sorted(allowed - {'type'})}.",
-            option="turn_detection",
-            value=value,
-        )
-    threshold = config.get("threshold")
-    if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
-        raise UnsupportedOptionError(
-            f"turn_detection threshold must be between 0 and 1 (got {threshold}).",
-            option="turn_detection",
-            value=value,
-        )
-    eagerness = config.get("eagerness")
-    if eagerness is not None and eagerness not in _EAGERNESS:
-        raise UnsupportedOptionError(
-            f"semantic_vad eagerness must be one of {sorted(_EAGERNESS)} (got {eagerness!r}).",
-            option="turn_detection",
-            value=value,
-        )
-    return config
-
-
-@dataclass(frozen=True)
-class ClientSecret:
-    """An ephemeral key for a browser (``ek_...``) and when it expires (unix time)."""
-
-    value: str
-    expires_at: int
-
-
-@dataclass
-class RealtimeConversation:
-    """What :meth:`AzureRealtimeVoiceAgent.arun` heard, said, called and spent.
-
-    Attributes:
-        events: Every event of the session, in order.
-        user_transcripts: What the service heard the user say, turn by turn.
-        assistant_transcripts: What the assistant said, message by message.
-        audio: The assistant's speech, pcm16 24 kHz mono (every message, in order).
-        tool_calls: The tool runs (name, output, error, duration).
-        usage: Summed usage of every response (audio/text/cached token details).
-        first_audio_latency_s: From the end of the user's last frame to the first audio after it.
-        reconnects: How many times the session moved to a new connection.
-    """
-
-    events: list[RealtimeEvent] = field(default_factory=list)
-    user_transcripts: list[str] = field(default_factory=list)
-    assistant_transcripts: list[str] = field(default_factory=list)
-    audio: bytes = b""
-    tool_calls: list[ToolFinished] = field(default_factory=list)
-    usage: UsageMetadata | None = None
-    first_audio_latency_s: float | None = None
-    reconnects: int = 0
-
-    @property
-    def transcript(self) -> str:
-        """Everything the assistant said, joined."""
-        return " ".join(t for t in self.assistant_transcripts if t)
-
-    def wav(self) -> bytes:
-        """The assistant's speech as a wav file."""
-        return pcm16_to_wav(self.audio)
-
-
-class RealtimeSettings(AzureAudioSettings):
-    """Connection settings of a realtime deployment (shared by the agent and the chat model).
-
-    The GA endpoint ``{endpoint}/openai/v1/realtime?model={deployment}`` takes no api-version,
-    so ``api_version`` is not used.
-    """
-
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
-
-    voice: str = "marin"
-    """Voice of the assistant (alloy, ash, ballad, coral, echo, sage, shimmer, verse, marin,
-    cedar); fixed once the assistant has spoken."""
-
-    extra_voices: list[str] = Field(default_factory=list)
-    """Voices to accept beyond the registry's (voices newer than this release)."""
-
-    instructions: str | None = None
-    """The system instructions of the session."""
-
-    input_transcription: str | None = "whisper-1"
-    """Transcription model for what the user says (``None``: no input transcripts, and the
-    user's spoken turns cannot be replayed after a reconnect)."""
-
-    session_config: dict[str, Any] = Field(default_factory=dict)
-    """Extra ``session.update`` fields, merged over the generated ones."""
-
-    open_timeout: float | None = 20.0
-    """Seconds to wait for the WebSocket handshake."""
-
-    _default_deployment: ClassVar[str | None] = "gpt-realtime"
-    _model_kind: ClassVar[ModelKind | None] = "realtime"
-    _model_examples: ClassVar[str] = "gpt-realtime, gpt-realtime-mini"
-
-    def _check_realtime_options(self) -> None:
-        caps = self._resolve_model()
-        if caps is not None:
-            caps.check_voice(self.voice, extra_voices=self.extra_voices)
-        self._require_endpoint()
-        self._require_deployment()
-        providers = self._token_providers()
-        if self.api_key is None and providers == (None, None):
-            raise ConfigurationError(
-                "No credentials for Azure OpenAI: pass api_key=... or set AZURE_OPENAI_API_KEY, "
-                "or pass azure_ad_token_provider=... / azure_credential=... for Microsoft Entra ID."
-            )
-
-    def _transport_factory(self) -> tuple[TransportFactory, str]:
-        """A connect function (fresh credentials each call) and the URL it goes to (no secrets)."""
-        client, headers = self._v1_async_client()
-        deployment = self._require_deployment()
-
-        async def connect() -> Transport:
-            return await open_sdk_transport(
-                client, deployment, extra_headers=headers, open_timeout=self.open_timeout
-            )
-
-        return connect, realtime_url(client, deployment)
-
-    def _session(self, options: SessionOptions) -> RealtimeSession:
-        connect, url = self._transport_factory()
-        options.url = url
-        return RealtimeSession(connect, options)
-
-    def _base_session_config(
-        self,
-        *,
-        output_modalities: Sequence[str],
-        turn_detection: dict[str, Any] | None,
-        tools: Sequence[Mapping[str, Any]],
-        tool_choice: Any = None,
-    ) -> dict[str, Any]:
-        audio_in: dict[str, Any] = {"format": dict(_PCM_FORMAT), "turn_detection": turn_detection}
-        if self.input_transcription:
-            audio_in["transcription"] = {"model": self.input_transcription}
-        config: dict[str, Any] = {
-            "type": "realtime",
-            "output_modalities": list(output_modalities),
-            "audio": {
-                "input": audio_in,
-                "output": {"format": dict(_PCM_FORMAT), "voice": self.voice},
-            },
-        }
-        if self.instructions:
-            config["instructions"] = self.instructions
-        if tools:
-            config["tools"] = [dict(t) for t in tools]
-            config["tool_choice"] = tool_choice or "auto"
-        return _deep_merge(config, self.session_config)
-
-    async def acreate_client_secret(
-        self, *, expires_after_seconds: int = 600, session: Mapping[str, Any] | None = None
-    ) -> ClientSecret:
-        """An ephemeral key for a browser (``POST /openai/v1/realtime/client_secrets``).
-
-        Args:
-            expires_after_seconds: 10 to 7200.
-            session: Extra session fields (the deployment and ``type`` are filled in).
-        """
-        if not 10 <= expires_after_seconds <= 7200:
-            raise UnsupportedOptionError(
-                "expires_after_seconds must be between 10 and 7200.",
-                option="expires_after_seconds",
-                value=expires_after_seconds,
-            )
-        client, headers = self._v1_async_client()
-        body = {"type": "realtime", "model": self._require_deployment(), **dict(session or {})}
-        with service_errors():
-            secret = await client.realtime.client_secrets.create(
-                session=body,  # type: ignore[arg-type]
-                expires_after={"anchor": "created_at", "seconds": expires_after_seconds},
-                extra_headers=headers,
-            )
-        return ClientSecret(value=secret.value, expires_at=secret.expires_at)
-
-
-def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def realtime_tool_spec(tool: Any) -> dict[str, Any]:
-    """A tool (LangChain tool, function, pydantic model, OpenAI dict) in the realtime shape.
-
-    Example:
-        >>> def get_weather(city: str) -> str:
-        ...     '''Weather of a city.'''
-        ...     return "sunny"
-        >>> realtime_tool_spec(get_weather)["name"]
-        'get_weather'
-    """
-    spec = convert_to_openai_tool(tool)
-    fn = spec.get("function", spec)
-    out: dict[str, Any] = {"type": "function", "name": fn["name"]}
-    if fn.get("description"):
-        out["description"] = fn["description"]
-    out["parameters"] = fn.get("parameters") or {"type": "object", "properties": {}}
-    return out
+__all__ = [
+    "AzureRealtimeVoiceAgent",
+    "ClientSecret",
+    "RealtimeConversation",
+    "RealtimeSettings",
+    "TurnDetection",
+    "normalize_turn_detection",
+    "realtime_tool_spec",
+]
 
 
 class AzureRealtimeVoiceAgent(RealtimeSettings):
@@ -466,100 +220,14 @@ class AzureRealtimeVoiceAgent(RealtimeSettings):
             response_timeout: Seconds to wait for the answers after the last frame.
             on_event: Called with every event as it arrives (e.g. to play audio).
         """
-        result = RealtimeConversation()
-        end_of_speech: float | None = None
-        first_audio: float | None = None
-        counters = {"stops": 0, "finals": 0}
-        final_seen = asyncio.Event()
-        audio: list[bytes] = []
-
-        async def collect(session: RealtimeSession) -> None:
-            nonlocal first_audio
-            async for event in session.events():
-                result.events.append(event)
-                if on_event is not None:
-                    maybe = on_event(event)
-                    if asyncio.iscoroutine(maybe):
-                        await maybe
-                if isinstance(event, OutputAudio):
-                    audio.append(event.audio)
-                    if end_of_speech is not None and first_audio is None:
-                        first_audio = time.perf_counter()
-                elif isinstance(event, InputTranscript):
-                    result.user_transcripts.append(event.text.strip())
-                elif isinstance(event, OutputTranscriptDone):
-                    result.assistant_transcripts.append(event.text)
-                elif isinstance(event, ToolFinished):
-                    result.tool_calls.append(event)
-                elif isinstance(event, SpeechStopped):
-                    counters["stops"] += 1
-                elif isinstance(event, Reconnected):
-                    result.reconnects += 1
-                elif isinstance(event, ResponseDone):
-                    if event.usage is not None:
-                        result.usage = add_usage(result.usage, event.usage)
-                    if not event.function_calls:
-                        counters["finals"] += 1
-                        final_seen.set()
-
-        async with self.connect() as session:
-            collector = asyncio.create_task(collect(session))
-            try:
-                if isinstance(frames, AsyncIterable):
-                    async for frame in frames:
-                        await session.send_audio(frame)
-                else:
-                    for frame in frames:
-                        await session.send_audio(frame)
-                end_of_speech = time.perf_counter()
-                td = self._turn_detection
-                if td is None:
-                    await session.commit_audio()
-                else:
-                    silence = trailing_silence_ms
-                    if silence is None:
-                        silence = int(td.get("silence_duration_ms") or 500) + 300
-                    chunk = ms_to_bytes(100)
-                    remaining = ms_to_bytes(silence)
-                    while remaining > 0:
-                        await session.send_audio(b"\x00" * min(chunk, remaining))
-                        remaining -= chunk
-                await self._wait_answered(session, counters, final_seen, response_timeout)
-            finally:
-                await session.close()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await collector
-        result.audio = b"".join(audio)
-        if first_audio is not None and end_of_speech is not None:
-            result.first_audio_latency_s = first_audio - end_of_speech
-        return result
-
-    @staticmethod
-    async def _wait_answered(
-        session: RealtimeSession,
-        counters: dict[str, int],
-        final_seen: asyncio.Event,
-        timeout: float,
-    ) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            left = deadline - loop.time()
-            if left <= 0:
-                logger.warning("no complete answer within %.1f s", timeout)
-                return
-            if counters["finals"] >= max(counters["stops"], 1):
-                if await session.wait_idle(min(left, 0.25)):
-                    # Give a late speech_stopped (or an auto-created response) a moment.
-                    await asyncio.sleep(0.05)
-                    if counters["finals"] >= max(counters["stops"], 1) and await session.wait_idle(
-                        0
-                    ):
-                        return
-                continue
-            final_seen.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(final_seen.wait(), min(left, 0.25))
+        return await run_conversation(
+            self.connect,
+            frames,
+            turn_detection=self._turn_detection,
+            trailing_silence_ms=trailing_silence_ms,
+            response_timeout=response_timeout,
+            on_event=on_event,
+        )
 
     def run(self, frames: Iterable[bytes], **kwargs: Any) -> RealtimeConversation:
         """Sync twin of :meth:`arun` (not from inside a running event loop)."""

@@ -40,7 +40,6 @@ from langchain_azure_audio.errors import (
 )
 from langchain_azure_audio.messages import message_from_completion
 from langchain_azure_audio.realtime._audio import to_session_pcm16
-from langchain_azure_audio.realtime.agent import RealtimeSettings, realtime_tool_spec
 from langchain_azure_audio.realtime.events import (
     FunctionCallRequested,
     OutputAudio,
@@ -51,6 +50,7 @@ from langchain_azure_audio.realtime.events import (
     ServiceError,
 )
 from langchain_azure_audio.realtime.session import SessionOptions, chat_usage
+from langchain_azure_audio.realtime.settings import RealtimeSettings, realtime_tool_spec
 from langchain_azure_audio.streaming import StreamAssembler
 
 __all__ = ["AzureRealtimeChatModel"]

@@ -20,8 +20,6 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from langchain_azure_audio.emulator._http import word_pieces
-from langchain_azure_audio.emulator.chat import _truncate
 from langchain_azure_audio.emulator.realtime._core import Item, ResponseState, SessionCore
 from langchain_azure_audio.emulator.realtime._protocol import (
     BYTES_PER_MS,
@@ -29,6 +27,7 @@ from langchain_azure_audio.emulator.realtime._protocol import (
     CutStream,
     new_id,
 )
+from langchain_azure_audio.emulator.text import truncate_to_tokens, word_pieces
 
 
 class OutputMixin(SessionCore):
@@ -120,7 +119,7 @@ class OutputMixin(SessionCore):
     ) -> tuple[str, dict[str, Any] | None]:
         p = response.params
         limit = p.get("max_output_tokens", self.session["max_output_tokens"])
-        text, truncated = _truncate(text, None if limit == "inf" else int(limit))
+        text, truncated = truncate_to_tokens(text, None if limit == "inf" else int(limit))
         audio_out = p.get("output_modalities", self.session["output_modalities"]) == ["audio"]
         item = await self._new_output(
             response,

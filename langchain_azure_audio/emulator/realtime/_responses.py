@@ -23,7 +23,6 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from langchain_azure_audio.emulator._http import text_tokens
 from langchain_azure_audio.emulator.faults import Fault
 from langchain_azure_audio.emulator.realtime._core import Item, ResponseState, SessionCore
 from langchain_azure_audio.emulator.realtime._protocol import (
@@ -50,6 +49,7 @@ from langchain_azure_audio.emulator.realtime._session import (
     check_tools,
 )
 from langchain_azure_audio.emulator.responder import Reply, ToolResult, Turn
+from langchain_azure_audio.emulator.text import text_tokens
 
 logger = logging.getLogger("langchain_azure_audio.emulator")
 

@@ -21,7 +21,6 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from langchain_azure_audio.emulator._http import text_tokens
 from langchain_azure_audio.emulator.engines import OUTPUT_SAMPLE_RATE
 from langchain_azure_audio.emulator.realtime._core import Item, SessionCore
 from langchain_azure_audio.emulator.realtime._protocol import (
@@ -34,6 +33,7 @@ from langchain_azure_audio.emulator.realtime._protocol import (
     new_id,
     pcm_ms,
 )
+from langchain_azure_audio.emulator.text import text_tokens
 from langchain_azure_audio.emulator.vad import TurnDetector
 
 EAGERNESS_SILENCE_MS = {"low": 1200, "medium": 700, "auto": 700, "high": 350}
