@@ -479,3 +479,20 @@ async def test_a_refused_tool_argument_is_told_to_the_model() -> None:
         "Fix the arguments" in finished.output and "UnsupportedOptionError" not in finished.output
     )
     assert sent == []  # refused before any request
+
+
+async def test_an_expiry_the_local_clock_calls_past_does_not_renew_in_a_loop() -> None:
+    """The service's expires_at is its own clock. A local clock that disagrees (skew, or a
+    recording replayed a year later) must not make a fresh session look expired: the cap then
+    counts from now, so no renewal happens and nothing spins."""
+    steps = load("rec_text_turn.jsonl")
+    created = server_events(steps, "session.created")[0]
+    created["session"]["expires_at"] = int(T0) - 86_400  # a day before "now" on the local clock
+    async with ReplayServer(steps) as server:
+        agent = make_agent(server, tools=[WEATHER])
+        async with agent.connect() as session:
+            await session.send_text("Hello there")
+            events = await collect_until(session, final_done)
+            assert session.expires_at is not None and session.expires_at > T0 + 1000
+        server.assert_ok()  # one connection: no renewal was attempted
+    assert not [e for e in events if isinstance(e, ServiceError | Reconnected)]
