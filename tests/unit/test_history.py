@@ -64,7 +64,12 @@ def test_margin_is_30_seconds() -> None:
 
 def test_reply_round_trips_into_next_turn(azure: FakeAzure, make_model) -> None:
     azure.push(
-        audio_completion(make_wav(0.05), transcript="Hi!", audio_id="audio_x", expires_at=2**31)
+        audio_completion(
+            make_wav(0.05),
+            transcript="Hi!",
+            audio_id="audio_x",
+            expires_at=int(time.time()) + 3600,  # valid for an hour, whatever the day
+        )
     )
     model = make_model()
     first = model.invoke("Hello")
