@@ -185,6 +185,7 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
                 "AzureAudioChatModel needs azure_deployment='<deployment name>' (or model=...)."
             )
         if self._resolve_model() is not None:
+            check_modalities(self.modalities, _MODALITIES)
             self._check_audio_options(self.voice, self.audio_format, self.modalities, False)
         self._clients = self._build_clients()
         return self
@@ -200,7 +201,6 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
     def _check_audio_options(
         self, voice: str, fmt: str, modalities: Sequence[str], streaming: bool
     ) -> None:
-        check_modalities(modalities, _MODALITIES)
         if not self.validate_options or self._caps is None:
             return
         if "audio" in modalities:

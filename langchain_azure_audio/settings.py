@@ -125,7 +125,7 @@ def normalize_endpoint(endpoint: str) -> str:
     )
     try:
         parsed = urllib.parse.urlsplit(value)
-        port = parsed.port  # raises ValueError on a bad port
+        _ = parsed.port  # raises ValueError on a bad port
     except ValueError as exc:
         raise ConfigurationError(
             f"azure_endpoint {endpoint!r} is not a valid URL ({exc}). {hint}"
@@ -138,7 +138,6 @@ def normalize_endpoint(endpoint: str) -> str:
         raise ConfigurationError(
             f"azure_endpoint {endpoint!r} has a query, fragment or spaces in it. {hint}"
         )
-    del port
     return value
 
 
