@@ -54,6 +54,7 @@ from langchain_azure_audio.errors import (
     UnsupportedOptionError,
     from_validation_error,
 )
+from langchain_azure_audio.sdk_clients import AsyncAzureClient, AsyncV1Client, AzureClient, V1Client
 
 __all__ = ["DEFAULT_API_VERSION", "ENTRA_SCOPE", "AzureAudioSettings", "normalize_endpoint"]
 
@@ -363,7 +364,7 @@ class AzureAudioSettings(BaseModel):
         key = self.api_key.get_secret_value() if self.api_key is not None else None
         api_key, headers = self._v1_auth(key, async_provider)
         base_url = f"{endpoint}/openai/v1"
-        client = openai.AsyncOpenAI(
+        client = AsyncV1Client(
             base_url=base_url,
             websocket_base_url="ws" + base_url[4:],
             api_key=api_key,
@@ -401,7 +402,7 @@ class AzureAudioSettings(BaseModel):
         if api_version in _V1_VERSIONS:
             sync_key, extra = self._v1_auth(key, sync_provider)
             return _Clients(
-                openai.OpenAI(
+                V1Client(
                     base_url=f"{endpoint}/openai/v1",
                     api_key=sync_key,
                     http_client=sync_http,
@@ -419,7 +420,7 @@ class AzureAudioSettings(BaseModel):
         )
 
         def make_async() -> openai.AsyncOpenAI:
-            return openai.AsyncAzureOpenAI(
+            return AsyncAzureClient(
                 azure_endpoint=endpoint,
                 azure_deployment=deployment,
                 api_version=api_version,
@@ -429,7 +430,7 @@ class AzureAudioSettings(BaseModel):
             )
 
         return _Clients(
-            openai.AzureOpenAI(
+            AzureClient(
                 azure_endpoint=endpoint,
                 azure_deployment=deployment,
                 api_version=api_version,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import inspect
 import ssl
+from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage
 from pydantic import SecretStr
 
-from langchain_azure_audio import AzureAudioChatModel
+from langchain_azure_audio import AzureAudioChatModel, AzureRealtimeChatModel
 
 from .conftest import DEPLOYMENT, ENDPOINT, FakeAzure
 
@@ -92,3 +94,23 @@ def test_async_only_token_provider_sync_call_refused(azure: FakeAzure) -> None:
     with pytest.raises(ConfigurationError, match="azure_ad_token_provider"):
         model.invoke("hi")
     assert azure.calls == 0
+
+
+@pytest.mark.parametrize("cls", [AzureAudioChatModel, AzureRealtimeChatModel])
+def test_precomputed_generate_signatures_are_the_real_ones(cls: type[Any]) -> None:
+    """LangChain reads `_generate`'s signature per call to decide whether to pass run_manager."""
+    for name in ("_generate", "_agenerate"):
+        function = getattr(cls, name)
+        stored = function.__signature__
+        function.__signature__ = None
+        try:
+            assert inspect.signature(function) == stored
+        finally:
+            function.__signature__ = stored
+        assert "run_manager" in stored.parameters
+
+    class NoRunManager(cls):  # type: ignore[misc,valid-type]
+        def _generate(self, messages: Any, stop: Any = None, **kwargs: Any) -> Any:
+            raise NotImplementedError
+
+    assert "run_manager" not in inspect.signature(NoRunManager._generate).parameters

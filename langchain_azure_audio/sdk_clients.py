@@ -1,0 +1,146 @@
+"""The openai SDK clients the package sends through, with a cheaper request build.
+
+Every request still goes through the SDK's ``request()`` loop: its retries and back-off, its
+auth (``api-key``, Entra ID token providers called per attempt), its ``x-stainless-*`` headers and
+its status-code errors. Only ``_build_request`` is shortened, and only for the one shape the chat
+model sends (a POST of pre-serialised JSON bytes, no per-call params, files or timeout): the SDK
+builds such a request by parsing and merging the same URL four times and re-normalising every
+header, which costs more than a third of a whole ``invoke`` of a 1 MB audio reply. Here the first
+request to a path is built by the SDK itself and its URL and timeout are kept as a template; later
+requests reuse them and only rebuild the headers (through the SDK's own ``_build_headers``, so a
+refreshed token or a retry count is always current). Anything else — the audio, speech and
+transcription resources' JSON and multipart requests, per-call params, client cookies, a legacy
+``httpx`` client — takes the SDK's own path unchanged.
+
+``tests/unit/test_sdk_clients.py`` checks that both paths build the same request (method, URL,
+every header, body, timeout) for keys, token providers, retries, default headers and the v1
+client, sync and async, so a change in the SDK shows up as a failing test, not as a wrong request.
+
+Example:
+    >>> client = AzureClient(azure_endpoint="http://127.0.0.1:9", api_key="k",
+    ...                      api_version="2025-01-01-preview", azure_deployment="d")
+    >>> isinstance(client, openai.AzureOpenAI)
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx2
+import openai
+
+if TYPE_CHECKING:
+    from openai._base_client import BaseClient
+    from openai._models import FinalRequestOptions
+
+    _Base = BaseClient[Any, Any]
+else:
+    _Base = object
+
+__all__ = ["AsyncAzureClient", "AsyncV1Client", "AzureClient", "V1Client"]
+
+
+@dataclass(frozen=True)
+class _Template:
+    """What the SDK built for the first request to one path, valid while its inputs stay."""
+
+    base_url: object
+    timeout: object
+    http_client: object
+    url: httpx2.URL
+    timeout_extension: dict[str, Any]
+
+
+class _TemplatedRequests(_Base):
+    """Build a plain pre-serialised POST from a per-path template (see the module docstring)."""
+
+    _sdk_name: ClassVar[str] = "OpenAI"
+    __templates: dict[str, _Template] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._sdk_name = next(
+            c.__name__ for c in cls.__mro__ if c.__module__.partition(".")[0] == "openai"
+        )
+
+    @property
+    def user_agent(self) -> str:
+        """The SDK's own ``User-Agent`` (it names the client class: the SDK's, not ours)."""
+        return f"{self._sdk_name}/Python {self._version}"
+
+    def _build_request(
+        self, options: FinalRequestOptions, *, retries_taken: int = 0, **kwargs: Any
+    ) -> httpx2.Request:
+        client: object = self._client
+        content = options.content
+        if (
+            kwargs
+            or not isinstance(content, bytes)
+            or not isinstance(client, (httpx2.Client, httpx2.AsyncClient))
+            or not _plain_post(options)
+            or client.cookies
+            or client.params
+        ):
+            return super()._build_request(options, retries_taken=retries_taken, **kwargs)
+        templates = self.__templates
+        if templates is None:
+            templates = self.__templates = {}
+        template = templates.get(options.url)
+        if (
+            template is None
+            or template.base_url is not self.base_url
+            or template.timeout is not self.timeout
+            or template.http_client is not client
+        ):
+            request = super()._build_request(options, retries_taken=retries_taken)
+            timeout = dict(request.extensions["timeout"])
+            templates[options.url] = _Template(
+                self.base_url, self.timeout, client, request.url, timeout
+            )
+            return request
+        # What the SDK then httpx do (the SDK's headers with lower-cased names replace the
+        # client's of the same name), on raw pairs instead of a lookup per header.
+        sdk_headers = [
+            (key.lower(), value)
+            for key, value in self._build_headers(options, retries_taken=retries_taken).raw
+        ]
+        replaced = {key for key, _ in sdk_headers}
+        headers = [pair for pair in client.headers.raw if pair[0].lower() not in replaced]
+        headers += sdk_headers
+        return httpx2.Request(
+            options.method.upper(),
+            template.url,
+            headers=headers,
+            content=content,
+            extensions={"timeout": dict(template.timeout_extension)},
+        )
+
+
+def _plain_post(options: FinalRequestOptions) -> bool:
+    """A POST with no JSON to merge, no files, no per-call params and no per-call timeout."""
+    return (
+        options.method.lower() == "post"
+        and options.json_data is None
+        and options.extra_json is None
+        and options.files is None
+        and not options.params
+        and isinstance(options.timeout, openai.NotGiven)
+    )
+
+
+class AzureClient(_TemplatedRequests, openai.AzureOpenAI):
+    """:class:`openai.AzureOpenAI` with the templated request build."""
+
+
+class AsyncAzureClient(_TemplatedRequests, openai.AsyncAzureOpenAI):
+    """:class:`openai.AsyncAzureOpenAI` with the templated request build."""
+
+
+class V1Client(_TemplatedRequests, openai.OpenAI):
+    """:class:`openai.OpenAI` (Azure's ``/openai/v1`` surface) with the templated request build."""
+
+
+class AsyncV1Client(_TemplatedRequests, openai.AsyncOpenAI):
+    """:class:`openai.AsyncOpenAI` (``/openai/v1``) with the templated request build."""
