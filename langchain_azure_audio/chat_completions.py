@@ -2,13 +2,15 @@
 
 The request is validated and serialised once (:func:`encode_request`), sent through the openai
 SDK's low-level ``post()`` (its retries, auth and errors kept; :func:`post` and its async twin
-:func:`apost`), and the reply becomes LangChain results: a :class:`ChatResult` for ``invoke``
+:func:`apost`), and the reply is read (:func:`parse_reply`: the audio's base64 is lifted out
+rather than JSON-scanned) and becomes LangChain results: a :class:`ChatResult` for ``invoke``
 (:func:`chat_result`), generation chunks for ``stream`` (:func:`generation_chunks`). A reply the
 content filter cut raises :class:`~langchain_azure_audio.errors.ContentFilterError` in both.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,10 +30,15 @@ __all__ = [
     "chat_result",
     "encode_request",
     "generation_chunks",
+    "parse_reply",
     "post",
 ]
 
 _PATH = "/chat/completions"
+_DATA_KEY = b'"data"'
+_COLON_QUOTE = re.compile(rb'[ \t\r\n]*:[ \t\r\n]*"')
+_LIFT_MIN_BYTES = 16 * 1024
+_PLACEHOLDER = b'"\\u0000"'  # a JSON string that parses to "\x00", which no base64 text equals
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,48 @@ async def apost(
 
 def _headers(extra: Mapping[str, Any]) -> dict[str, Any]:
     return {"Content-Type": "application/json", **extra}
+
+
+def parse_reply(raw: bytes) -> Any:
+    """The JSON of a whole (non-streamed) reply, exactly as :func:`fastjson.loads` would give it.
+
+    A reply with audio is nearly all base64 (``choices[0].message.audio.data``), and base64 never
+    needs a JSON escape. So the text between ``"data": "`` and the next quote is decoded as ASCII
+    straight from the reply's buffer (memcpy speed; a JSON parser checks every character for
+    escapes and UTF-8), and only the rest, a few hundred bytes, is parsed, with a placeholder in
+    the audio's place. The lifted text is used only if the placeholder comes out exactly at
+    ``choices[0].message.audio.data``, the span holds no backslash and only ASCII, and it is at
+    least 16 KiB; anything else (no audio, an escaped slash, a ``"data"`` key elsewhere) is
+    parsed whole. The one leniency: raw control characters inside the audio string, which no
+    JSON writer emits, are kept rather than refused.
+
+    Example:
+        >>> reply = b'{"choices":[{"message":{"audio":{"data":"' + b"QUFB" * 5000 + b'"}}}]}'
+        >>> parse_reply(reply)["choices"][0]["message"]["audio"]["data"][:8]
+        'QUFBQUFB'
+    """
+    key = raw.find(_DATA_KEY)
+    quote = _COLON_QUOTE.match(raw, key + len(_DATA_KEY)) if key >= 0 else None
+    if quote is None:
+        return fastjson.loads(raw)
+    start = quote.end()
+    end = raw.find(b'"', start)
+    if end - start < _LIFT_MIN_BYTES or raw.find(b"\\", start, end) >= 0:
+        return fastjson.loads(raw)
+    try:
+        audio_text = str(memoryview(raw)[start:end], "ascii")
+    except UnicodeDecodeError:
+        return fastjson.loads(raw)
+    data = fastjson.loads(b"".join((raw[: start - 1], _PLACEHOLDER, raw[end + 1 :])))
+    try:
+        audio = data["choices"][0]["message"]["audio"]
+        lifted = audio["data"] == "\x00"
+    except (KeyError, IndexError, TypeError):
+        lifted = False
+    if not lifted:
+        return fastjson.loads(raw)
+    audio["data"] = audio_text
+    return data
 
 
 def chat_result(response: httpx2.Response, data: Mapping[str, Any], fmt: str) -> ChatResult:

@@ -19,7 +19,6 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from langchain_azure_audio import fastjson
 from langchain_azure_audio.capabilities import STREAMING_OUTPUT_FORMAT, ModelKind
 from langchain_azure_audio.chat_base import AzureChatPlumbing, check_modalities, format_tools
 from langchain_azure_audio.chat_completions import (
@@ -28,6 +27,7 @@ from langchain_azure_audio.chat_completions import (
     chat_result,
     encode_request,
     generation_chunks,
+    parse_reply,
     post,
 )
 from langchain_azure_audio.chat_structured import structured_output
@@ -270,7 +270,7 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
         with service_errors():
             bundle = self._bundle
             response = post(bundle.sync, request, bundle.extra_headers, stream=False)
-            data = fastjson.loads(response.content)
+            data = parse_reply(response.content)
         return chat_result(response, data, request.format)
 
     async def _agenerate(
@@ -286,7 +286,7 @@ class AzureAudioChatModel(AzureChatPlumbing, BaseChatModel, AzureAudioSettings):
         with service_errors():
             bundle = self._bundle
             response = await apost(bundle.async_, request, bundle.extra_headers, stream=False)
-            data = fastjson.loads(response.content)
+            data = parse_reply(response.content)
         return chat_result(response, data, request.format)
 
     def _stream(

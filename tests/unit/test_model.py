@@ -109,7 +109,7 @@ def test_precomputed_generate_signatures_are_the_real_ones(cls: type[Any]) -> No
             function.__signature__ = stored
         assert "run_manager" in stored.parameters
 
-    class NoRunManager(cls):  # type: ignore[misc,valid-type]
+    class NoRunManager(cls):  # type: ignore[misc]
         def _generate(self, messages: Any, stop: Any = None, **kwargs: Any) -> Any:
             raise NotImplementedError
 
