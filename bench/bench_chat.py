@@ -39,6 +39,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -177,6 +178,83 @@ def invoke_contenders(
         "httpx2 POST + json.loads": f_httpx_json,
         "httpx2 POST (floor)": f_httpx,
     }
+
+
+def ainvoke_contenders() -> dict[str, Callable[[], str]]:
+    """The async twins of :func:`invoke_contenders` on an in-process transport (client CPU only).
+
+    Each call runs to completion on one private event loop, so every contender pays the same
+    ``run_until_complete`` overhead.
+    """
+    import asyncio
+
+    import httpx2
+    import openai
+    from langchain_openai import AzureChatOpenAI
+    from standin import _audio_reply
+
+    body = _audio_reply(int(time.time()) + 3600)
+
+    async def handler(request: Any) -> Any:
+        await request.aread()
+        return httpx2.Response(200, content=body, headers={"content-type": "application/json"})
+
+    def make() -> Any:
+        return httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
+
+    url = "http://127.0.0.1:9"
+    loop = asyncio.new_event_loop()
+    ours = _ours(url, DEPLOYMENT, audio_format="wav", http_async_client=make())
+    sdk: Any = openai.AsyncAzureOpenAI(
+        azure_endpoint=url, api_key=KEY, api_version=API_VERSION, http_client=make()
+    )
+    lc = AzureChatOpenAI(
+        azure_endpoint=url,
+        azure_deployment=DEPLOYMENT,
+        api_version=API_VERSION,
+        api_key=KEY,  # type: ignore[arg-type]
+        http_async_client=make(),
+        model_kwargs={"modalities": MODALITIES, "audio": WAV_OPTS},
+    )
+    http = make()
+    endpoint = _endpoint(url, DEPLOYMENT)
+    payload = {
+        "model": DEPLOYMENT,
+        "messages": MESSAGES,
+        "modalities": MODALITIES,
+        "audio": WAV_OPTS,
+    }
+    headers = {"api-key": KEY, "content-type": "application/json"}
+
+    async def a_ours() -> str:
+        return cast(str, (await ours.ainvoke("hi")).content[1]["base64"])
+
+    async def a_sdk() -> str:
+        reply = await sdk.chat.completions.create(
+            model=DEPLOYMENT, messages=MESSAGES, modalities=MODALITIES, audio=WAV_OPTS
+        )
+        return cast(str, reply.choices[0].message.audio.data)
+
+    async def a_lc() -> str:
+        return cast(str, (await lc.ainvoke("hi")).additional_kwargs["audio"]["data"])
+
+    async def a_httpx_json() -> str:
+        raw = (
+            await http.post(endpoint, content=json.dumps(payload).encode(), headers=headers)
+        ).content
+        return cast(str, json.loads(raw)["choices"][0]["message"]["audio"]["data"])
+
+    coros = {
+        OURS: a_ours,
+        SDK: a_sdk,
+        "langchain-openai": a_lc,
+        "httpx2 POST + json.loads": a_httpx_json,
+    }
+    return {name: partial(_run_on, loop, coro) for name, coro in coros.items()}
+
+
+def _run_on(loop: Any, coro: Callable[[], Any]) -> Any:
+    return loop.run_until_complete(coro())
 
 
 # A stream contender returns (seconds to first audio or None, total seconds, decoded pcm or None).
@@ -730,6 +808,12 @@ def main() -> int:
         timings["a2"] = time.perf_counter() - t
         print(f"\n(a2) invoke, in-process transport (client CPU only), {n_cpu} rounds\n{cpu_md}")
 
+        # a3. ainvoke, client CPU only (the async clients, same in-process transport) ------
+        t = time.perf_counter()
+        acpu_md, _, acpu, n_acpu = _invoke_section(ainvoke_contenders(), rounds * 3, budget)
+        timings["a3"] = time.perf_counter() - t
+        print(f"\n(a3) ainvoke, in-process transport (client CPU only), {n_acpu} rounds\n{acpu_md}")
+
         # b. streaming ----------------------------------------------------------------------
         t = time.perf_counter()
         pcm = stream_pcm()
@@ -804,7 +888,8 @@ def main() -> int:
         "\n**Headline** (ratios to the openai SDK's `create` on the same request; < 1 is cheaper): "
         f"`invoke` over loopback: wall **{inv[OURS]['ratio']:.2f}x**, client CPU "
         f"**{inv_cpu[OURS]['ratio']:.2f}x**; in-process transport (client CPU only) "
-        f"**{cpu[OURS]['ratio']:.2f}x**. langchain-openai: wall "
+        f"**{cpu[OURS]['ratio']:.2f}x**; `ainvoke` in-process **{acpu[OURS]['ratio']:.2f}x**. "
+        "langchain-openai: wall "
         f"{inv['langchain-openai']['ratio']:.2f}x, CPU in-process "
         f"{cpu['langchain-openai']['ratio']:.2f}x. Bare httpx2 POST: wall "
         f"{inv['httpx2 POST (floor)']['ratio']:.2f}x, CPU in-process "
@@ -818,6 +903,8 @@ def main() -> int:
     md.append(inv_md + "\n")
     md.append(f"\n## (a2) invoke, in-process transport (client CPU only), {n_cpu} rounds\n\n")
     md.append(cpu_md + "\n")
+    md.append(f"\n## (a3) ainvoke, in-process transport (client CPU only), {n_acpu} rounds\n\n")
+    md.append(acpu_md + "\n")
     md.append(f"\n## (b) streaming (pcm16, {len(pcm)} bytes of audio in {pieces} pieces)\n")
     md.extend(f"\n{s}\n" for s in stream_md)
     if mem_md:
