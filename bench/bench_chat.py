@@ -123,6 +123,15 @@ def _lc(url: str, deployment: str, fmt: str, **kw: Any) -> Any:
     )
 
 
+INVOKE_BODY = {
+    "model": DEPLOYMENT,
+    "messages": MESSAGES,
+    "modalities": MODALITIES,
+    "audio": WAV_OPTS,
+}
+HEADERS = {"api-key": KEY, "content-type": "application/json"}
+
+
 def _endpoint(url: str, deployment: str) -> str:
     return f"{url}/openai/deployments/{deployment}/chat/completions?api-version={API_VERSION}"
 
@@ -144,8 +153,7 @@ def invoke_contenders(
     lc = _lc(url, DEPLOYMENT, "wav", http_client=make())
     http = make()
     endpoint = _endpoint(url, DEPLOYMENT)
-    body = {"model": DEPLOYMENT, "messages": MESSAGES, "modalities": MODALITIES, "audio": WAV_OPTS}
-    headers = {"api-key": KEY, "content-type": "application/json"}
+    body, headers = INVOKE_BODY, HEADERS
     human = [HumanMessage("hi")]
 
     def f_ours() -> str:
@@ -190,7 +198,6 @@ def ainvoke_contenders() -> dict[str, Callable[[], str]]:
 
     import httpx2
     import openai
-    from langchain_openai import AzureChatOpenAI
     from standin import _audio_reply
 
     body = _audio_reply(int(time.time()) + 3600)
@@ -208,23 +215,9 @@ def ainvoke_contenders() -> dict[str, Callable[[], str]]:
     sdk: Any = openai.AsyncAzureOpenAI(
         azure_endpoint=url, api_key=KEY, api_version=API_VERSION, http_client=make()
     )
-    lc = AzureChatOpenAI(
-        azure_endpoint=url,
-        azure_deployment=DEPLOYMENT,
-        api_version=API_VERSION,
-        api_key=KEY,  # type: ignore[arg-type]
-        http_async_client=make(),
-        model_kwargs={"modalities": MODALITIES, "audio": WAV_OPTS},
-    )
+    lc = _lc(url, DEPLOYMENT, "wav", http_async_client=make())
     http = make()
     endpoint = _endpoint(url, DEPLOYMENT)
-    payload = {
-        "model": DEPLOYMENT,
-        "messages": MESSAGES,
-        "modalities": MODALITIES,
-        "audio": WAV_OPTS,
-    }
-    headers = {"api-key": KEY, "content-type": "application/json"}
 
     async def a_ours() -> str:
         return cast(str, (await ours.ainvoke("hi")).content[1]["base64"])
@@ -240,7 +233,7 @@ def ainvoke_contenders() -> dict[str, Callable[[], str]]:
 
     async def a_httpx_json() -> str:
         raw = (
-            await http.post(endpoint, content=json.dumps(payload).encode(), headers=headers)
+            await http.post(endpoint, content=json.dumps(INVOKE_BODY).encode(), headers=HEADERS)
         ).content
         return cast(str, json.loads(raw)["choices"][0]["message"]["audio"]["data"])
 
