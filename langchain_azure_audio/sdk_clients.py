@@ -5,9 +5,8 @@ auth (``api-key``, Entra ID token providers called per attempt), its ``x-stainle
 its status-code errors. Only ``_build_request`` is shortened, and only for the one shape the chat
 model sends (a POST of pre-serialised JSON bytes, no per-call params, files or timeout): the SDK
 builds such a request by parsing and merging the same URL four times and re-normalising every
-header, which costs more than a third of a whole ``invoke`` of a 1 MB audio reply. Here the first
-request to a path is built by the SDK itself and its URL and timeout are kept as a template; later
-requests reuse them and only rebuild the headers (through the SDK's own ``_build_headers``, so a
+header, about 15 % of a whole ``invoke`` of a 1 MB audio reply. Here the first request to a path
+is built by the SDK itself and its URL and timeout are kept as a template; later requests reuse them and only rebuild the headers (through the SDK's own ``_build_headers``, so a
 refreshed token or a retry count is always current). Anything else — the audio, speech and
 transcription resources' JSON and multipart requests, per-call params, client cookies, a legacy
 ``httpx`` client — takes the SDK's own path unchanged.
