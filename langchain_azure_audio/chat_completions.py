@@ -38,7 +38,10 @@ _PATH = "/chat/completions"
 _DATA_KEY = b'"data"'
 _COLON_QUOTE = re.compile(rb'[ \t\r\n]*:[ \t\r\n]*"')
 _LIFT_MIN_BYTES = 16 * 1024
-_PLACEHOLDER = b'"\\u0000"'  # a JSON string that parses to "\x00", which no base64 text equals
+# The audio's stand-in while the rest is parsed: "\x00", which no base64 text equals. A reply
+# that holds this escape anywhere is parsed whole, so the stand-in cannot be mistaken.
+_PLACEHOLDER_TEXT = b"\\u0000"
+_PLACEHOLDER = b'"' + _PLACEHOLDER_TEXT + b'"'
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,11 @@ def parse_reply(raw: bytes) -> Any:
     straight from the reply's buffer (memcpy speed; a JSON parser checks every character for
     escapes and UTF-8), and only the rest, a few hundred bytes, is parsed, with a placeholder in
     the audio's place. The lifted text is used only if the placeholder comes out exactly at
-    ``choices[0].message.audio.data``, the span holds no backslash and only ASCII, and it is at
-    least 16 KiB; anything else (no audio, an escaped slash, a ``"data"`` key elsewhere) is
-    parsed whole. The one leniency: raw control characters inside the audio string, which no
-    JSON writer emits, are kept rather than refused.
+    ``choices[0].message.audio.data``, the span holds no backslash and only ASCII and is at least
+    16 KiB, and the reply has no ``\\u0000`` escape of its own. Anything else (no audio, an
+    escaped slash, a ``"data"`` key elsewhere) is parsed whole, and so is a reply that is not
+    JSON, so its error is the parser's own. The one leniency: raw control characters inside the
+    audio string, which no JSON writer emits, are kept rather than refused.
 
     Example:
         >>> reply = b'{"choices":[{"message":{"audio":{"data":"' + b"QUFB" * 5000 + b'"}}}]}'
@@ -119,7 +123,7 @@ def parse_reply(raw: bytes) -> Any:
     """
     key = raw.find(_DATA_KEY)
     quote = _COLON_QUOTE.match(raw, key + len(_DATA_KEY)) if key >= 0 else None
-    if quote is None:
+    if quote is None or raw.find(_PLACEHOLDER_TEXT) >= 0:  # the reply's own "\u0000": no lift
         return fastjson.loads(raw)
     start = quote.end()
     end = raw.find(b'"', start)
@@ -127,9 +131,9 @@ def parse_reply(raw: bytes) -> Any:
         return fastjson.loads(raw)
     try:
         audio_text = str(memoryview(raw)[start:end], "ascii")
-    except UnicodeDecodeError:
+        data = fastjson.loads(b"".join((raw[: start - 1], _PLACEHOLDER, raw[end + 1 :])))
+    except ValueError:  # not ASCII, or not JSON: the whole parse gives the error (and position)
         return fastjson.loads(raw)
-    data = fastjson.loads(b"".join((raw[: start - 1], _PLACEHOLDER, raw[end + 1 :])))
     try:
         audio = data["choices"][0]["message"]["audio"]
         lifted = audio["data"] == "\x00"

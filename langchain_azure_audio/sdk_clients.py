@@ -5,15 +5,19 @@ auth (``api-key``, Entra ID token providers called per attempt), its ``x-stainle
 its status-code errors. Only ``_build_request`` is shortened, and only for the one shape the chat
 model sends (a POST of pre-serialised JSON bytes, no per-call params, files or timeout): the SDK
 builds such a request by parsing and merging the same URL four times and re-normalising every
-header, about 15 % of a whole ``invoke`` of a 1 MB audio reply. Here the first request to a path
-is built by the SDK itself and its URL and timeout are kept as a template; later requests reuse them and only rebuild the headers (through the SDK's own ``_build_headers``, so a
-refreshed token or a retry count is always current). Anything else — the audio, speech and
-transcription resources' JSON and multipart requests, per-call params, client cookies, a legacy
-``httpx`` client — takes the SDK's own path unchanged.
+header, about 15 % of a whole ``invoke`` of a 1 MB audio reply. Here the first request to a path is
+built by the SDK itself and its URL and extensions (the timeout, the Azure client's auth origin
+that its redirect hook needs to drop the ``api-key`` off-origin) are kept as a template; later
+requests reuse them and only rebuild the headers (through the SDK's own ``_build_headers``, so a
+refreshed token or a retry count is always current). Anything else takes the SDK's own path
+unchanged: the audio, speech and transcription resources' JSON and multipart requests, per-call
+params or timeouts, header values that are not ``str``, client cookies or params, an httpx client
+class that builds requests its own way, a legacy ``httpx`` client.
 
 ``tests/unit/test_sdk_clients.py`` checks that both paths build the same request (method, URL,
-every header, body, timeout) for keys, token providers, retries, default headers and the v1
-client, sync and async, so a change in the SDK shows up as a failing test, not as a wrong request.
+every header, body, extensions) for keys, token providers, retries, default headers, the v1
+client, client headers and subclasses, sync and async, and that a cross-origin redirect never
+carries the key, so a change in the SDK shows up as a failing test, not as a wrong request.
 
 Example:
     >>> client = AzureClient(azure_endpoint="http://127.0.0.1:9", api_key="k",
@@ -24,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -49,7 +54,15 @@ class _Template:
     timeout: object
     http_client: object
     url: httpx2.URL
-    timeout_extension: dict[str, Any]
+    extensions: dict[str, Any]
+    """All of them: the timeout, and e.g. the Azure client's auth origin, which its redirect hook
+    needs to drop the ``api-key`` when a redirect leaves the resource's origin."""
+
+    def new_extensions(self) -> dict[str, Any]:
+        return {k: dict(v) if isinstance(v, dict) else v for k, v in self.extensions.items()}
+
+
+_MAX_TEMPLATES = 64
 
 
 class _TemplatedRequests(_Base):
@@ -78,13 +91,14 @@ class _TemplatedRequests(_Base):
             kwargs
             or not isinstance(content, bytes)
             or not isinstance(client, (httpx2.Client, httpx2.AsyncClient))
+            or not _builds_like_httpx(type(client))
             or not _plain_post(options)
             or client.cookies
             or client.params
         ):
             return super()._build_request(options, retries_taken=retries_taken, **kwargs)
         templates = self.__templates
-        if templates is None:
+        if templates is None or len(templates) > _MAX_TEMPLATES:
             templates = self.__templates = {}
         template = templates.get(options.url)
         if (
@@ -94,17 +108,16 @@ class _TemplatedRequests(_Base):
             or template.http_client is not client
         ):
             request = super()._build_request(options, retries_taken=retries_taken)
-            timeout = dict(request.extensions["timeout"])
             templates[options.url] = _Template(
-                self.base_url, self.timeout, client, request.url, timeout
+                self.base_url, self.timeout, client, request.url, dict(request.extensions)
             )
             return request
+        built = self._build_headers(options, retries_taken=retries_taken)
+        if built.get("content-type", "").startswith("multipart/form-data"):
+            return super()._build_request(options, retries_taken=retries_taken)  # its refusal
         # What the SDK then httpx do (the SDK's headers with lower-cased names replace the
         # client's of the same name), on raw pairs instead of a lookup per header.
-        sdk_headers = [
-            (key.lower(), value)
-            for key, value in self._build_headers(options, retries_taken=retries_taken).raw
-        ]
+        sdk_headers = [(key.lower(), value) for key, value in built.raw]
         replaced = {key for key, _ in sdk_headers}
         headers = [pair for pair in client.headers.raw if pair[0].lower() not in replaced]
         headers += sdk_headers
@@ -113,12 +126,13 @@ class _TemplatedRequests(_Base):
             template.url,
             headers=headers,
             content=content,
-            extensions={"timeout": dict(template.timeout_extension)},
+            extensions=template.new_extensions(),
         )
 
 
 def _plain_post(options: FinalRequestOptions) -> bool:
-    """A POST with no JSON to merge, no files, no per-call params and no per-call timeout."""
+    """A POST with no JSON to merge, no files, no per-call params or timeout, str headers."""
+    custom = options.headers
     return (
         options.method.lower() == "post"
         and options.json_data is None
@@ -126,7 +140,34 @@ def _plain_post(options: FinalRequestOptions) -> bool:
         and options.files is None
         and not options.params
         and isinstance(options.timeout, openai.NotGiven)
+        and (
+            not isinstance(custom, Mapping)
+            or all(isinstance(v, str | openai.Omit) for v in custom.values())
+        )
     )
+
+
+_HTTPX_BUILD = (
+    "build_request",
+    "_merge_url",
+    "_merge_headers",
+    "_merge_cookies",
+    "_merge_queryparams",
+)
+
+
+_BUILDS_LIKE_HTTPX: dict[type[Any], bool] = {}
+
+
+def _builds_like_httpx(cls: type[Any]) -> bool:
+    """Whether an httpx client class builds requests with httpx's own code (a subclass that
+    signs or tags requests in ``build_request`` must keep getting its say)."""
+    known = _BUILDS_LIKE_HTTPX.get(cls)
+    if known is None:
+        base = httpx2.AsyncClient if issubclass(cls, httpx2.AsyncClient) else httpx2.Client
+        known = all(getattr(cls, name, None) is getattr(base, name) for name in _HTTPX_BUILD)
+        _BUILDS_LIKE_HTTPX[cls] = known
+    return known
 
 
 class AzureClient(_TemplatedRequests, openai.AzureOpenAI):

@@ -138,3 +138,28 @@ def test_random_replies_match_the_parser() -> None:
         rng.shuffle(items)
         raw = _write(dict(items), rng.choice(["orjson", "stdlib", "stdlib indented"]))
         assert parse_reply(raw) == json.loads(raw)
+
+
+B64 = AUDIO.encode()
+PLACEHOLDER_COLLISIONS = [
+    # The reply's own "\u0000" where the placeholder would land: the lifted text must not move.
+    b'{"x":{"data":"' + B64 + b'"},"choices":[{"message":{"audio":{"data":"\\u0000"}}}]}',
+    b'{"choices":[{"message":{"audio":{"data":"' + B64 + b'","data":"\\u0000"}}}]}',
+    b'{"choices":[{"message":{"audio":{"data":"' + B64 + b'"}}}],'
+    b'"choices":[{"message":{"audio":{"data":"\\u0000"}}}]}',
+]
+
+
+@pytest.mark.parametrize("raw", PLACEHOLDER_COLLISIONS, ids=["other key", "dup key", "dup choices"])
+def test_a_reply_holding_the_placeholder_itself_is_parsed_whole(raw: bytes) -> None:
+    assert parse_reply(raw) == fastjson.loads(raw) == json.loads(raw)
+    assert not _lifts(raw)
+
+
+def test_invalid_json_after_the_audio_reports_the_parser_s_own_error() -> None:
+    raw = fastjson.dumps(_reply(_audio()))[:-2] + b",}"
+    with pytest.raises(ValueError, match=r".") as ours:
+        parse_reply(raw)
+    with pytest.raises(ValueError, match=r".") as theirs:
+        fastjson.loads(raw)
+    assert str(ours.value) == str(theirs.value)  # same message, same position

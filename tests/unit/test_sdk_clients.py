@@ -47,7 +47,7 @@ class _Recorder:
                 str(request.url),
                 list(request.headers.raw),  # names as sent, in order
                 body,
-                dict(request.extensions["timeout"]),
+                dict(request.extensions),  # timeout, and Azure's auth origin
             )
         )
         if request.url.path.endswith("/flaky") and not self._flaky_seen:
@@ -214,7 +214,7 @@ def test_template_is_used_and_follows_client_changes() -> None:
         client.post("/chat/completions", cast_to=httpx2.Response, content=b"{}")
         client.post("/chat/completions", cast_to=httpx2.Response, content=b"{}")
         assert len(stock_builds) == 2
-        assert rec.requests[-1][4]["read"] == 7.0
+        assert rec.requests[-1][4]["timeout"]["read"] == 7.0
         assert _header(rec.requests[-1], "x-stainless-read-timeout") == "7.0"
         client.base_url = httpx2.URL("http://127.0.0.1:10/openai/deployments/e/")
         client.post("/chat/completions", cast_to=httpx2.Response, content=b"{}")
@@ -247,3 +247,65 @@ def test_http_client_headers_merge_like_httpx() -> None:
     assert ours_rec.requests == stock_rec.requests
     assert _header(ours_rec.requests[1], "x-proxy-route") == "eu"
     assert _header(ours_rec.requests[1], "accept") == "application/json"
+
+
+@pytest.mark.parametrize("cls", [openai.AzureOpenAI, AzureClient])
+def test_a_cross_origin_redirect_never_carries_the_key(cls: type[Any]) -> None:
+    """The SDK's redirect hook drops `api-key` off-origin; it needs the auth-origin extension."""
+    seen: list[tuple[str, str | None]] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append((request.url.host, request.headers.get("api-key")))
+        if request.url.host == "127.0.0.1":
+            return httpx2.Response(307, headers={"location": "http://other.invalid/collect"})
+        return httpx2.Response(200, json={})
+
+    http = openai.DefaultHttpxClient(transport=httpx2.MockTransport(handler))  # follows redirects
+    client = cls(**AZURE, api_key="secret-key", http_client=http, max_retries=0)
+    for _ in range(3):  # the first builds the template, the others use it
+        client.post("/chat/completions", cast_to=httpx2.Response, content=b"{}")
+    assert seen == [("127.0.0.1", "secret-key"), ("other.invalid", None)] * 3
+
+
+def test_an_http_client_that_builds_its_own_way_is_left_to_build() -> None:
+    """A caller's httpx subclass that signs requests in build_request keeps signing them all."""
+
+    class Signing(httpx2.Client):
+        def build_request(self, *args: Any, **kwargs: Any) -> httpx2.Request:
+            request = super().build_request(*args, **kwargs)
+            request.headers["x-signature"] = "signed"
+            return request
+
+    rec = _Recorder()
+    client = AzureClient(
+        **AZURE, api_key="k", http_client=Signing(transport=httpx2.MockTransport(rec))
+    )
+    for _ in range(3):
+        client.post("/chat/completions", cast_to=httpx2.Response, content=b"{}")
+    assert [_header(r, "x-signature") for r in rec.requests] == ["signed"] * 3
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "multipart/form-data; boundary=x"},  # with bytes content
+        {"x-raw": "é".encode()},  # a bytes header value the SDK cannot re-encode
+    ],
+    ids=["multipart content type", "non-ascii bytes header"],
+)
+def test_what_the_sdk_refuses_is_refused_on_the_fast_path_too(headers: dict[str, Any]) -> None:
+    outcomes: list[type[Exception] | None] = []
+    options: Any = {"headers": headers}
+    for cls in (openai.AzureOpenAI, AzureClient):
+        client = cls(**AZURE, api_key="k", http_client=_mock(httpx2.Client, _Recorder()))
+        client.post("/chat/completions", cast_to=httpx2.Response, content=b"{}")  # template
+        try:
+            client.post(
+                "/chat/completions", cast_to=httpx2.Response, content=b"{}", options=options
+            )
+        except Exception as exc:
+            outcomes.append(type(exc))
+        else:
+            outcomes.append(None)
+    assert outcomes[0] is not None
+    assert outcomes[1] is outcomes[0]
