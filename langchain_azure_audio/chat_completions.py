@@ -123,15 +123,18 @@ def parse_reply(raw: bytes) -> Any:
     """
     key = raw.find(_DATA_KEY)
     quote = _COLON_QUOTE.match(raw, key + len(_DATA_KEY)) if key >= 0 else None
-    if quote is None or raw.find(_PLACEHOLDER_TEXT) >= 0:  # the reply's own "\u0000": no lift
+    if quote is None:
         return fastjson.loads(raw)
     start = quote.end()
     end = raw.find(b'"', start)
     if end - start < _LIFT_MIN_BYTES or raw.find(b"\\", start, end) >= 0:
         return fastjson.loads(raw)
+    head, tail = raw[: start - 1], raw[end + 1 :]  # all but the span (which has no backslash)
+    if _PLACEHOLDER_TEXT in head or _PLACEHOLDER_TEXT in tail:  # the reply's own "\u0000"
+        return fastjson.loads(raw)
     try:
         audio_text = str(memoryview(raw)[start:end], "ascii")
-        data = fastjson.loads(b"".join((raw[: start - 1], _PLACEHOLDER, raw[end + 1 :])))
+        data = fastjson.loads(b"".join((head, _PLACEHOLDER, tail)))
     except ValueError:  # not ASCII, or not JSON: the whole parse gives the error (and position)
         return fastjson.loads(raw)
     try:
