@@ -139,13 +139,16 @@ class StreamAssembler:
 
     def _regroup(self, pieces: Sequence[str]) -> str:
         """Decode base64 pieces (each padded on its own) and re-encode whole 6-byte groups."""
+        # binascii directly: no ascii copy of each str piece, no slice copy of the joined bytes.
         try:
-            raw = self._remainder + b"".join(base64.b64decode(p) for p in pieces)
+            raw = b"".join([self._remainder, *(binascii.a2b_base64(p) for p in pieces)])
         except (binascii.Error, ValueError) as exc:
             raise AudioValidationError(f"Corrupt base64 audio piece in stream: {exc}") from exc
         cut = len(raw) - len(raw) % 6
         self._remainder = raw[cut:]
-        return base64.b64encode(raw[:cut]).decode("ascii") if cut else ""
+        if not cut:
+            return ""
+        return binascii.b2a_base64(memoryview(raw)[:cut], newline=False).decode("ascii")
 
     def feed_batch(self, payloads: Sequence[Mapping[str, Any]]) -> list[AIMessageChunk]:
         """Events read together → as few chunks as carry them, without starving playback.
