@@ -107,6 +107,7 @@ SYNC_CASES: list[tuple[str, type[Any], type[Any], Callable[[], dict[str, Any]]]]
 
 
 JSON = {"Content-Type": "application/json"}
+OMIT = openai.Omit()
 
 # (path, body, extra request options) of every raw POST the cases make, in order.
 POSTS: list[tuple[str, bytes, dict[str, Any]]] = [
@@ -114,6 +115,8 @@ POSTS: list[tuple[str, bytes, dict[str, Any]]] = [
     ("/chat/completions", b'{"a":1}', {}),  # reuses it
     ("/chat/completions", b'{"much":"longer body than before"}', {}),  # new Content-Length
     ("/chat/completions", b"{}", {"headers": {**JSON, "x-ms-client-request-id": "r1"}}),
+    # The v1 surface's credential headers (settings._v1_auth): a key, and Authorization omitted.
+    ("/chat/completions", b"{}", {"headers": {**JSON, "api-key": "k1", "Authorization": OMIT}}),
     ("/flaky", b"{}", {}),  # 429 then 200: the retry's count header must be current
     ("/flaky", b"{}", {}),
     ("/chat/completions", b"{}", {"timeout": 3.0}),  # per-call timeout: the SDK's path
@@ -154,10 +157,13 @@ def test_sync_requests_identical_to_the_sdk(
     ours = ours_cls(**kwargs(), http_client=_mock(httpx2.Client, ours_rec))
     _sync_calls(stock)
     _sync_calls(ours)
-    assert len(ours_rec.requests) == len(stock_rec.requests) == 10
+    assert len(ours_rec.requests) == len(stock_rec.requests) == 11
     for got, want in zip(ours_rec.requests, stock_rec.requests, strict=True):
         assert got == want
-    retry_counts = [_header(r, "x-stainless-retry-count") for r in ours_rec.requests[4:7]]
+    omitted = httpx2.Headers(ours_rec.requests[4][2])
+    assert omitted["api-key"] == "k1"
+    assert "authorization" not in omitted
+    retry_counts = [_header(r, "x-stainless-retry-count") for r in ours_rec.requests[5:8]]
     assert retry_counts == ["0", "1", "0"]  # the 429 was retried once, with the count current
 
 
@@ -189,7 +195,7 @@ def test_async_requests_identical_to_the_sdk(
         return stock_rec.requests, ours_rec.requests
 
     stock_requests, ours_requests = asyncio.run(run())
-    assert len(ours_requests) == len(stock_requests) == 10
+    assert len(ours_requests) == len(stock_requests) == 11
     for got, want in zip(ours_requests, stock_requests, strict=True):
         assert got == want
 
