@@ -58,8 +58,10 @@ class _Template:
     """All of them: the timeout, and e.g. the Azure client's auth origin, which its redirect hook
     needs to drop the ``api-key`` when a redirect leaves the resource's origin."""
 
-    def new_extensions(self) -> dict[str, Any]:
-        return {k: dict(v) if isinstance(v, dict) else v for k, v in self.extensions.items()}
+
+def _own_extensions(extensions: dict[str, Any]) -> dict[str, Any]:
+    """A copy that shares no dict (the timeout) with another request."""
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in extensions.items()}
 
 
 _MAX_TEMPLATES = 64
@@ -109,7 +111,11 @@ class _TemplatedRequests(_Base):
         ):
             request = super()._build_request(options, retries_taken=retries_taken)
             templates[options.url] = _Template(
-                self.base_url, self.timeout, client, request.url, dict(request.extensions)
+                self.base_url,
+                self.timeout,
+                client,
+                request.url,
+                _own_extensions(request.extensions),
             )
             return request
         built = self._build_headers(options, retries_taken=retries_taken)
@@ -126,7 +132,7 @@ class _TemplatedRequests(_Base):
             template.url,
             headers=headers,
             content=content,
-            extensions=template.new_extensions(),
+            extensions=_own_extensions(template.extensions),
         )
 
 
